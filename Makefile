@@ -1,0 +1,90 @@
+# booking: nginx -> libfcgi workers -> PostgreSQL. See README.md.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+PKGS    := fcgi libpq json-c
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wcast-qual -fno-common
+OPT     := -O2 -g
+
+ifeq ($(SANITIZE),1)
+BUILD   := build/sanitize
+OPT     := -O1 -g -fno-omit-frame-pointer \
+           -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+BUILD   := build/release
+endif
+
+ALL_CFLAGS  := $(WARN) $(OPT) -D_DEFAULT_SOURCE \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+ALL_LDFLAGS := $(OPT) $(LDFLAGS)
+LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# Everything but main() goes into a library that the unit tests link too.
+LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/config.c fcgi/db.c \
+            fcgi/health.c fcgi/json.c fcgi/listen.c fcgi/master.c \
+            fcgi/query.c fcgi/request.c fcgi/rfc3339.c fcgi/route.c \
+            fcgi/shows.c fcgi/worker.c
+LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test check run migrate unit clean install uninstall deps
+.PHONY: verify-units
+
+all: $(BUILD)/booking-fcgi
+
+$(BUILD)/%.o: fcgi/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libbooking.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/booking-fcgi: $(BUILD)/main.o $(BUILD)/libbooking.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbooking.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ifcgi -MMD -MP -o $@ $< $(BUILD)/libbooking.a \
+	    $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+# Installs what is missing (apt-get as root), then runs every test.
+test: deps all unit
+	BUILD=$(BUILD) scripts/test.sh
+
+check: test
+
+# The service in the foreground on 127.0.0.1:$(PORT), with a local
+# PostgreSQL cluster unless DATABASE_URL is set.
+run: deps all
+	BUILD=$(BUILD) scripts/run.sh
+
+migrate:
+	scripts/migrate.sh
+
+deps:
+	@scripts/deps.sh
+
+verify-units:
+	scripts/verify-units.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/booking/sql
+	install -m 0755 $(BUILD)/booking-fcgi $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 scripts/migrate.sh $(DESTDIR)$(PREFIX)/sbin/booking-migrate
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/booking/sql/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/booking-fcgi \
+	      $(DESTDIR)$(PREFIX)/sbin/booking-migrate
+	rm -rf $(DESTDIR)$(PREFIX)/share/booking
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(UNIT_BIN:=.d)

@@ -1,0 +1,26 @@
+#ifndef FCGI_CONFIG_H
+#define FCGI_CONFIG_H
+
+/* Settings read once from the environment at start-up; see README. */
+
+#include <stddef.h>
+
+#define CONFIG_TOKEN_MAX 256
+
+struct config {
+    const char *database_url;    /* libpq URI or conninfo */
+    const char *fcgi_socket;     /* path to bind, NULL when inherited */
+    int         socket_mode;     /* permissions of a socket we bind */
+    int         listen_backlog;
+    int         workers;
+    int         drain_seconds;   /* SIGTERM: time for in-flight requests */
+    int         db_connect_timeout;
+    char        admin_token[CONFIG_TOKEN_MAX];
+    size_t      admin_token_len;
+};
+
+int config_load(struct config *cfg);
+int config_parse_int(const char *name, const char *value, long min, long max,
+    int base, long *out);
+
+#endif

@@ -1,0 +1,419 @@
+/* The worker's PostgreSQL connection, its prepared statements, and their results. */
+
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#define DB_RETRIES 3    /* attempts on deadlock or serialization failure */
+
+enum db_exec_status { EXEC_OK = 0, EXEC_RETRY, EXEC_UNAVAILABLE, EXEC_ERROR };
+
+struct db_stmt {
+    const char *name;
+    const char *sql;
+};
+
+/*
+ * Every statement the worker runs, prepared once per connection. Columns
+ * of a show: id, name, start (µs since epoch), total_seats, booked_seats.
+ * Columns of a booking: outcome, id, show_id, seat_count, status, created.
+ */
+#define SHOW_COLUMNS \
+    "id, name, epoch_us(start_time), total_seats, booked_seats"
+
+static const struct db_stmt db_stmts[] = {
+    { "ping", "SELECT 1" },
+    { "show_create",
+      "INSERT INTO shows (name, start_time, total_seats)"
+      " VALUES ($1::text,"                   /* name */
+      "         from_epoch_us($2::int8),"    /* start time */
+      "         $3::int4)"                   /* total seats */
+      " RETURNING " SHOW_COLUMNS },
+    { "show_get",
+      "SELECT " SHOW_COLUMNS " FROM shows WHERE id = $1::int8" },
+    { "show_list_first",
+      "SELECT " SHOW_COLUMNS " FROM shows"
+      " ORDER BY start_time, id LIMIT $1::int4" },
+    { "show_list_after",
+      "SELECT " SHOW_COLUMNS " FROM shows"
+      " WHERE (start_time, id) > (from_epoch_us($1::int8), $2::int8)"
+      " ORDER BY start_time, id LIMIT $3::int4" },
+    { "booking_create",
+      "SELECT outcome, booking_id, booking_show_id, booking_seat_count,"
+      "       booking_status, booking_created_us"
+      " FROM book_seats($1::int8,"           /* show id */
+      "                 $2::int4)" },        /* seat count */
+    { "booking_get",
+      "SELECT 'ok', id, show_id, seat_count, status, epoch_us(created_at)"
+      " FROM bookings WHERE id = $1::int8" },
+};
+
+static int db_ready(struct db *db);
+static void db_drop(struct db *db);
+static void db_set_error(struct db *db, const char *call, const char *msg);
+static enum db_exec_status db_classify(struct db *db, const char *stmt,
+    PGresult *res);
+static PGresult *db_exec(struct db *db, const char *stmt, int nparams,
+    const char *const *params, enum db_exec_status *st);
+static enum db_status db_status_of(enum db_exec_status st);
+static int64_t db_int(const PGresult *res, int row, int col);
+static void db_row_show(const PGresult *res, int row, struct db_show *out);
+static void db_row_booking(const PGresult *res, int row,
+    struct db_booking *out);
+
+void
+db_init(struct db *db, const char *url, int connect_timeout,
+    const char *application_name)
+{
+    memset(db, 0, sizeof(*db));
+    db->url = url;
+    db->connect_timeout = connect_timeout;
+    db->application_name = application_name;
+}
+
+void
+db_cleanup(struct db *db)
+{
+    db_drop(db);
+}
+
+static void
+db_drop(struct db *db)
+{
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    db->conn = NULL;
+}
+
+static void
+db_set_error(struct db *db, const char *call, const char *msg)
+{
+    size_t n;
+
+    snprintf(db->err, sizeof(db->err), "%s failed: %s", call,
+        msg != NULL ? msg : "(no message)");
+    n = strlen(db->err);
+    while (n > 0 && (db->err[n - 1] == '\n' || db->err[n - 1] == ' '))
+        db->err[--n] = '\0';
+}
+
+/*
+ * Open the connection and prepare every statement. The URL's own
+ * settings win over our defaults (expand_dbname comes last). A pinned
+ * search_path keeps a hostile schema from shadowing our tables.
+ * Returns 0, or -1 with db->err set and no connection kept.
+ */
+int
+db_connect(struct db *db)
+{
+    char        timeout[16];
+    const char *keys[] = { "application_name", "connect_timeout", "dbname",
+                           NULL };
+    const char *vals[] = { db->application_name, timeout, db->url, NULL };
+    PGresult   *res;
+    size_t      i;
+
+    db_drop(db);
+    snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        db_set_error(db, "PQconnectdbParams",
+            db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
+        goto fail;
+    }
+    res = PQexec(db->conn,
+        "SELECT pg_catalog.set_config('search_path', 'public', false)");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        db_set_error(db, "set search_path", PQerrorMessage(db->conn));
+        PQclear(res);
+        goto fail;
+    }
+    PQclear(res);
+    for (i = 0; i < sizeof(db_stmts) / sizeof(db_stmts[0]); i++) {
+        res = PQprepare(db->conn, db_stmts[i].name, db_stmts[i].sql, 0, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            char call[64];
+            snprintf(call, sizeof(call), "PQprepare(\"%s\")", db_stmts[i].name);
+            db_set_error(db, call, PQerrorMessage(db->conn));
+            PQclear(res);
+            goto fail;
+        }
+        PQclear(res);
+    }
+    return 0;
+
+fail:
+    db_drop(db);
+    return -1;
+}
+
+/*
+ * Make sure there is a working connection. A broken one is dropped; a
+ * new attempt is made at most once a second, so that while PostgreSQL
+ * is down every request is answered at once instead of waiting on
+ * connect_timeout.
+ */
+static int
+db_ready(struct db *db)
+{
+    time_t now;
+
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    db_drop(db);
+    now = time(NULL);
+    if (now < db->next_connect) {
+        snprintf(db->err, sizeof(db->err), "database unavailable "
+            "(next reconnect attempt in %llds)",
+            (long long) (db->next_connect - now));
+        return -1;
+    }
+    db->next_connect = now + 1;
+    return db_connect(db);
+}
+
+/*
+ * Sort a failed result into retry (deadlock, serialization), unavailable
+ * (connection lost, server shutting down or overloaded, timeouts) or a
+ * plain error. Keeps libpq's text and the SQLSTATE in db for the log.
+ */
+static enum db_exec_status
+db_classify(struct db *db, const char *stmt, PGresult *res)
+{
+    const char *state = res != NULL
+        ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    char        call[64];
+
+    snprintf(call, sizeof(call), "PQexecPrepared(\"%s\")", stmt);
+    db_set_error(db, call, PQerrorMessage(db->conn));
+    snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
+        state != NULL ? state : "");
+
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        db_drop(db);
+        return EXEC_UNAVAILABLE;
+    }
+    if (state == NULL)
+        return EXEC_ERROR;
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+        return EXEC_RETRY;
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0
+        || strncmp(state, "57P", 3) == 0 || strcmp(state, "57014") == 0
+        || strcmp(state, "55P03") == 0)
+        return EXEC_UNAVAILABLE;
+    return EXEC_ERROR;
+}
+
+/*
+ * Run a prepared statement that returns rows. Returns the result (caller
+ * PQclears it) with *st = EXEC_OK, or NULL with *st saying why.
+ */
+static PGresult *
+db_exec(struct db *db, const char *stmt, int nparams,
+    const char *const *params, enum db_exec_status *st)
+{
+    PGresult *res;
+
+    if (db_ready(db) < 0) {
+        *st = EXEC_UNAVAILABLE;
+        return NULL;
+    }
+    res = PQexecPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        *st = EXEC_OK;
+        return res;
+    }
+    *st = db_classify(db, stmt, res);
+    PQclear(res);
+    return NULL;
+}
+
+static enum db_status
+db_status_of(enum db_exec_status st)
+{
+    switch (st) {
+    case EXEC_OK:          return DB_OK;
+    case EXEC_UNAVAILABLE: return DB_UNAVAILABLE;
+    case EXEC_RETRY:       return DB_UNAVAILABLE;
+    default:               return DB_ERROR;
+    }
+}
+
+/* Integer column of a row we asked for; PostgreSQL's text is trusted. */
+static int64_t
+db_int(const PGresult *res, int row, int col)
+{
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static void
+db_row_show(const PGresult *res, int row, struct db_show *out)
+{
+    out->id = db_int(res, row, 0);
+    snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, row, 1));
+    out->start_us = db_int(res, row, 2);
+    out->total_seats = db_int(res, row, 3);
+    out->booked_seats = db_int(res, row, 4);
+}
+
+static void
+db_row_booking(const PGresult *res, int row, struct db_booking *out)
+{
+    out->id = db_int(res, row, 1);
+    out->show_id = db_int(res, row, 2);
+    out->seat_count = db_int(res, row, 3);
+    snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(res, row, 4));
+    out->created_us = db_int(res, row, 5);
+}
+
+enum db_status
+db_ping(struct db *db)
+{
+    enum db_exec_status st;
+    PGresult           *res = db_exec(db, "ping", 0, NULL, &st);
+
+    PQclear(res);
+    return db_status_of(st);
+}
+
+enum db_status
+db_show_create(struct db *db, const char *name, int64_t start_us,
+    int64_t total_seats, struct db_show *out)
+{
+    char                start[24], total[24];
+    const char         *params[] = { name, start, total };
+    enum db_exec_status st;
+    PGresult           *res;
+
+    snprintf(start, sizeof(start), "%lld", (long long) start_us);
+    snprintf(total, sizeof(total), "%lld", (long long) total_seats);
+    res = db_exec(db, "show_create", 3, params, &st);
+    if (res != NULL && PQntuples(res) == 1)
+        db_row_show(res, 0, out);
+    else if (res != NULL)
+        st = EXEC_ERROR;
+    PQclear(res);
+    return db_status_of(st);
+}
+
+enum db_status
+db_show_get(struct db *db, int64_t id, struct db_show *out)
+{
+    char                sid[24];
+    const char         *params[] = { sid };
+    enum db_exec_status st;
+    enum db_status      ret;
+    PGresult           *res;
+
+    snprintf(sid, sizeof(sid), "%lld", (long long) id);
+    res = db_exec(db, "show_get", 1, params, &st);
+    ret = db_status_of(st);
+    if (res != NULL && PQntuples(res) == 1)
+        db_row_show(res, 0, out);
+    else if (res != NULL)
+        ret = DB_NOT_FOUND;
+    PQclear(res);
+    return ret;
+}
+
+/*
+ * Call fn for up to limit shows in (start_time, id) order, starting after
+ * the cursor when has_cursor. Stops early if fn returns non-zero.
+ */
+enum db_status
+db_show_list(struct db *db, int has_cursor, int64_t after_start_us,
+    int64_t after_id, int limit, db_show_fn *fn, void *arg)
+{
+    char                start[24], id[24], lim[16];
+    const char         *params[] = { start, id, lim };
+    enum db_exec_status st;
+    struct db_show      show;
+    PGresult           *res;
+    int                 i;
+
+    snprintf(start, sizeof(start), "%lld", (long long) after_start_us);
+    snprintf(id, sizeof(id), "%lld", (long long) after_id);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    if (has_cursor)
+        res = db_exec(db, "show_list_after", 3, params, &st);
+    else
+        res = db_exec(db, "show_list_first", 1, params + 2, &st);
+    for (i = 0; res != NULL && i < PQntuples(res); i++) {
+        db_row_show(res, i, &show);
+        if (fn(&show, arg) != 0)
+            break;
+    }
+    PQclear(res);
+    return db_status_of(st);
+}
+
+/*
+ * Book seat_count seats of a show in one round trip (book_seats() in
+ * sql/002_book_seats.sql holds the locking). A deadlock or serialization
+ * failure is retried up to DB_RETRIES times: the statement is atomic, so
+ * a failed attempt left nothing behind. On BOOK_OK and BOOK_SOLD_OUT,
+ * *out holds the CONFIRMED or FAILED booking as recorded.
+ */
+enum book_result
+db_booking_create(struct db *db, int64_t show_id, int64_t seat_count,
+    struct db_booking *out)
+{
+    char                sid[24], seats[24];
+    const char         *params[] = { sid, seats };
+    const char         *outcome;
+    enum db_exec_status st = EXEC_RETRY;
+    enum book_result    ret = BOOK_DB_ERROR;
+    PGresult           *res = NULL;
+    int                 attempt;
+
+    snprintf(sid, sizeof(sid), "%lld", (long long) show_id);
+    snprintf(seats, sizeof(seats), "%lld", (long long) seat_count);
+    for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
+        res = db_exec(db, "booking_create", 2, params, &st);
+    if (res == NULL) {
+        ret = st == EXEC_ERROR ? BOOK_DB_ERROR : BOOK_UNAVAILABLE;
+        goto out;
+    }
+    if (PQntuples(res) != 1) {
+        snprintf(db->err, sizeof(db->err), "book_seats() returned %d rows",
+            PQntuples(res));
+        goto out;
+    }
+    outcome = PQgetvalue(res, 0, 0);
+    if (strcmp(outcome, "not_found") == 0) {
+        ret = BOOK_NOT_FOUND;
+    } else if (strcmp(outcome, "started") == 0) {
+        ret = BOOK_STARTED;
+    } else {
+        db_row_booking(res, 0, out);
+        ret = strcmp(outcome, "ok") == 0 ? BOOK_OK : BOOK_SOLD_OUT;
+    }
+
+out:
+    PQclear(res);
+    return ret;
+}
+
+enum db_status
+db_booking_get(struct db *db, int64_t id, struct db_booking *out)
+{
+    char                sid[24];
+    const char         *params[] = { sid };
+    enum db_exec_status st;
+    enum db_status      ret;
+    PGresult           *res;
+
+    snprintf(sid, sizeof(sid), "%lld", (long long) id);
+    res = db_exec(db, "booking_get", 1, params, &st);
+    ret = db_status_of(st);
+    if (res != NULL && PQntuples(res) == 1)
+        db_row_booking(res, 0, out);
+    else if (res != NULL)
+        ret = DB_NOT_FOUND;
+    PQclear(res);
+    return ret;
+}

@@ -1,0 +1,79 @@
+#ifndef FCGI_DB_H
+#define FCGI_DB_H
+
+/*
+ * The worker's one PostgreSQL connection and every statement it runs.
+ * Only db.c includes libpq-fe.h; callers get statuses and plain structs.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define DB_ERR_LEN       256
+#define DB_NAME_MAX      (200 * 4 + 1)   /* 200 characters of UTF-8 */
+#define DB_STATUS_MAX    16
+
+struct pg_conn;
+
+struct db {
+    struct pg_conn *conn;
+    const char     *url;
+    const char     *application_name;
+    int             connect_timeout;
+    time_t          next_connect;        /* no retry before this second */
+    char            err[DB_ERR_LEN];     /* last error, for the log only */
+    char            sqlstate[6];
+};
+
+enum db_status {
+    DB_OK = 0,
+    DB_NOT_FOUND,
+    DB_UNAVAILABLE,     /* connection down, overloaded, timed out: 503 */
+    DB_ERROR            /* a bug or an unexpected answer: 500 */
+};
+
+enum book_result {
+    BOOK_OK = 0,
+    BOOK_SOLD_OUT,
+    BOOK_NOT_FOUND,
+    BOOK_STARTED,
+    BOOK_UNAVAILABLE,
+    BOOK_DB_ERROR
+};
+
+struct db_show {
+    int64_t id;
+    int64_t start_us;
+    int64_t total_seats;
+    int64_t booked_seats;
+    char    name[DB_NAME_MAX];
+};
+
+struct db_booking {
+    int64_t id;
+    int64_t show_id;
+    int64_t seat_count;
+    int64_t created_us;
+    char    status[DB_STATUS_MAX];
+};
+
+typedef int db_show_fn(const struct db_show *show, void *arg);
+
+void db_init(struct db *db, const char *url, int connect_timeout,
+    const char *application_name);
+void db_cleanup(struct db *db);
+int db_connect(struct db *db);
+enum db_status db_ping(struct db *db);
+enum db_status db_show_create(struct db *db, const char *name,
+    int64_t start_us, int64_t total_seats, struct db_show *out);
+enum db_status db_show_get(struct db *db, int64_t id, struct db_show *out);
+enum db_status db_show_list(struct db *db, int has_cursor,
+    int64_t after_start_us, int64_t after_id, int limit, db_show_fn *fn,
+    void *arg);
+enum book_result db_booking_create(struct db *db, int64_t show_id,
+    int64_t seat_count, struct db_booking *out);
+enum db_status db_booking_get(struct db *db, int64_t id,
+    struct db_booking *out);
+
+#endif

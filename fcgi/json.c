@@ -1,0 +1,189 @@
+/* Strict JSON request bodies and typed field access that answers 400 itself. */
+
+#include "json.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static size_t json_utf8_chars(const char *s);
+
+/*
+ * True for "application/json", with or without parameters such as
+ * "; charset=utf-8", in any letter case.
+ */
+int
+json_content_type_is_json(const char *content_type)
+{
+    static const char want[] = "application/json";
+    size_t            n = sizeof(want) - 1;
+
+    if (content_type == NULL || strncasecmp(content_type, want, n) != 0)
+        return 0;
+    content_type += n;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    return *content_type == '\0' || *content_type == ';';
+}
+
+/*
+ * Parse the request body as one JSON object: the media type must be JSON
+ * (else 415), the body at most REQUEST_BODY_MAX bytes (else 413), valid
+ * UTF-8, nested at most JSON_DEPTH_MAX deep, with nothing after it but
+ * whitespace (else 400). Returns the object (caller puts it) or NULL after
+ * answering.
+ */
+json_object *
+json_body_parse_or_reply(const struct request *req, struct response *res)
+{
+    struct json_tokener *tok = NULL;
+    json_object         *obj = NULL;
+    enum json_tokener_error jerr;
+    size_t               end;
+
+    if (req->body_too_large) {
+        response_error(res, 413, "body_too_large", NULL,
+            "request body exceeds 65536 bytes");
+        goto out;
+    }
+    if (!json_content_type_is_json(req->content_type)) {
+        response_error(res, 415, "unsupported_media_type", NULL,
+            "request body must be sent as Content-Type: application/json");
+        goto out;
+    }
+    tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+    if (tok == NULL) {
+        response_error(res, 500, "internal_error", NULL, "out of memory");
+        goto out;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT
+        | JSON_TOKENER_ALLOW_TRAILING_CHARS | JSON_TOKENER_VALIDATE_UTF8);
+    obj = json_tokener_parse_ex(tok, req->body, (int) req->body_len);
+    jerr = json_tokener_get_error(tok);
+    if (obj == NULL || jerr != json_tokener_success) {
+        json_object_put(obj);
+        obj = NULL;
+        if (jerr == json_tokener_error_depth)
+            response_error(res, 400, "invalid_json", NULL,
+                "request body is nested too deeply");
+        else if (jerr == json_tokener_continue)
+            response_error(res, 400, "invalid_json", NULL,
+                "request body is empty or truncated JSON");
+        else
+            response_error(res, 400, "invalid_json", NULL,
+                "request body is not valid JSON");
+        goto out;
+    }
+    end = json_tokener_get_parse_end(tok);
+    while (end < req->body_len && strchr(" \t\r\n", req->body[end]) != NULL
+           && req->body[end] != '\0')
+        end++;
+    if (end != req->body_len) {
+        response_error(res, 400, "invalid_json", NULL,
+            "request body has data after the JSON value");
+        goto fail;
+    }
+    if (!json_object_is_type(obj, json_type_object)) {
+        response_error(res, 400, "invalid_json", NULL,
+            "request body must be a JSON object");
+        goto fail;
+    }
+    goto out;
+
+fail:
+    json_object_put(obj);
+    obj = NULL;
+out:
+    if (tok != NULL)
+        json_tokener_free(tok);
+    return obj;
+}
+
+/*
+ * Read obj.field as an integer in [min, max]. Missing, null, a string, a
+ * fraction or an out-of-range value answers 400 naming the field.
+ */
+int
+json_field_int_or_reply(json_object *obj, const char *field, int64_t min,
+    int64_t max, int64_t *out, struct response *res)
+{
+    json_object *v;
+    char         msg[160];
+    int64_t      n;
+
+    if (!json_object_object_get_ex(obj, field, &v) || v == NULL) {
+        snprintf(msg, sizeof(msg), "field \"%s\" is required", field);
+        response_error(res, 400, "missing_field", field, msg);
+        return -1;
+    }
+    if (!json_object_is_type(v, json_type_int)) {
+        snprintf(msg, sizeof(msg), "field \"%s\" must be an integer", field);
+        response_error(res, 400, "invalid_type", field, msg);
+        return -1;
+    }
+    n = json_object_get_int64(v);
+    /* json-c saturates values beyond int64 (and keeps uint64 apart). */
+    if (n < min || n > max || n == INT64_MAX || n == INT64_MIN) {
+        snprintf(msg, sizeof(msg), "field \"%s\" must be from %lld to %lld",
+            field, (long long) min, (long long) max);
+        response_error(res, 400, "out_of_range", field, msg);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+/* Number of UTF-8 code points in a valid UTF-8 string. */
+static size_t
+json_utf8_chars(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char) *s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/*
+ * Read obj.field as a non-empty string of at most max_chars characters
+ * with no control characters. *out points into obj.
+ */
+int
+json_field_string_or_reply(json_object *obj, const char *field,
+    size_t max_chars, const char **out, struct response *res)
+{
+    json_object *v;
+    const char  *s;
+    char         msg[160];
+    size_t       i, len;
+
+    if (!json_object_object_get_ex(obj, field, &v) || v == NULL) {
+        snprintf(msg, sizeof(msg), "field \"%s\" is required", field);
+        response_error(res, 400, "missing_field", field, msg);
+        return -1;
+    }
+    if (!json_object_is_type(v, json_type_string)) {
+        snprintf(msg, sizeof(msg), "field \"%s\" must be a string", field);
+        response_error(res, 400, "invalid_type", field, msg);
+        return -1;
+    }
+    s = json_object_get_string(v);
+    len = (size_t) json_object_get_string_len(v);
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            snprintf(msg, sizeof(msg), "field \"%s\" must not contain "
+                "control characters", field);
+            response_error(res, 400, "invalid_value", field, msg);
+            return -1;
+        }
+    }
+    if (strspn(s, " ") == len || json_utf8_chars(s) > max_chars) {
+        snprintf(msg, sizeof(msg), "field \"%s\" must be 1 to %zu "
+            "characters, not blank", field, max_chars);
+        response_error(res, 400, "invalid_value", field, msg);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}

@@ -1,0 +1,23 @@
+#ifndef FCGI_JSON_H
+#define FCGI_JSON_H
+
+/* Strict JSON request bodies and typed field access that answers 400 itself. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "request.h"
+
+#define JSON_DEPTH_MAX 16
+
+json_object *json_body_parse_or_reply(const struct request *req,
+    struct response *res);
+int json_field_int_or_reply(json_object *obj, const char *field,
+    int64_t min, int64_t max, int64_t *out, struct response *res);
+int json_field_string_or_reply(json_object *obj, const char *field,
+    size_t max_chars, const char **out, struct response *res);
+int json_content_type_is_json(const char *content_type);
+
+#endif

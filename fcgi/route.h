@@ -1,0 +1,28 @@
+#ifndef FCGI_ROUTE_H
+#define FCGI_ROUTE_H
+
+/* The route table: method and path pattern to handler, 404 and 405 decided first. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "request.h"
+
+struct handler_ctx {
+    const struct request *req;
+    struct response      *res;
+    struct db            *db;
+    const struct config  *cfg;
+    int64_t               id;      /* the {id} path segment, if any */
+};
+
+typedef void route_handler_fn(struct handler_ctx *ctx);
+
+void route_dispatch(struct handler_ctx *ctx);
+int route_match(const char *pattern, const char *path, int64_t *id);
+int route_parse_id(const char *s, size_t len, int64_t *out);
+void route_reply_db_failure(struct handler_ctx *ctx, enum db_status st);
+
+#endif

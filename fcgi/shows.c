@@ -1,0 +1,241 @@
+/* Handlers of the show resources: create (admin), list, get. */
+
+#include "shows.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "auth.h"
+#include "json.h"
+#include "query.h"
+#include "rfc3339.h"
+
+struct shows_page {
+    json_object *array;
+    int          limit;
+    int          count;
+    int          more;          /* a row beyond limit exists */
+    int64_t      last_start_us;
+    int64_t      last_id;
+};
+
+static json_object *emit_show(const struct db_show *show, int created);
+static int shows_page_add(const struct db_show *show, void *arg);
+static int shows_start_time_or_reply(json_object *body, int64_t *start_us,
+    struct response *res);
+static int shows_list_params_or_reply(const char *query, int *limit,
+    int *has_cursor, int64_t *start_us, int64_t *id, struct response *res);
+
+/*
+ * A show as JSON. The create answer reports booked_seats, the read
+ * answers available_seats, as the seed API had it.
+ */
+static json_object *
+emit_show(const struct db_show *show, int created)
+{
+    json_object *o = json_object_new_object();
+    char         start[RFC3339_MAX];
+
+    rfc3339_format(show->start_us, start, sizeof(start));
+    json_object_object_add(o, "id", json_object_new_int64(show->id));
+    json_object_object_add(o, "name", json_object_new_string(show->name));
+    json_object_object_add(o, "start_time", json_object_new_string(start));
+    json_object_object_add(o, "total_seats",
+        json_object_new_int64(show->total_seats));
+    if (created)
+        json_object_object_add(o, "booked_seats",
+            json_object_new_int64(show->booked_seats));
+    else
+        json_object_object_add(o, "available_seats",
+            json_object_new_int64(show->total_seats - show->booked_seats));
+    return o;
+}
+
+/* start_time: RFC 3339 with a zone, strictly in the future. */
+static int
+shows_start_time_or_reply(json_object *body, int64_t *start_us,
+    struct response *res)
+{
+    json_object   *v;
+    struct timeval now;
+
+    if (!json_object_object_get_ex(body, "start_time", &v) || v == NULL) {
+        response_error(res, 400, "missing_field", "start_time",
+            "field \"start_time\" is required");
+        return -1;
+    }
+    if (!json_object_is_type(v, json_type_string)
+        || rfc3339_parse(json_object_get_string(v), start_us) < 0) {
+        response_error(res, 400, "invalid_value", "start_time",
+            "field \"start_time\" must be an RFC 3339 timestamp with a time "
+            "zone, such as 2026-03-20T18:00:00Z");
+        return -1;
+    }
+    gettimeofday(&now, NULL);
+    if (*start_us <= (int64_t) now.tv_sec * 1000000 + now.tv_usec) {
+        response_error(res, 400, "invalid_value", "start_time",
+            "field \"start_time\" must be in the future");
+        return -1;
+    }
+    return 0;
+}
+
+/* POST /admin/show {"name","start_time","total_seats"} -> 201. */
+void
+shows_create(struct handler_ctx *ctx)
+{
+    struct response *res = ctx->res;
+    json_object     *body = NULL, *answer;
+    struct db_show   show;
+    const char      *name;
+    int64_t          start_us, seats;
+    enum db_status   st;
+
+    if (!auth_bearer_ok(ctx->req->authorization, ctx->cfg->admin_token,
+                        ctx->cfg->admin_token_len)) {
+        response_error(res, 401, "unauthorized", NULL,
+            "a valid admin token is required: Authorization: Bearer <token>");
+        response_header(res, "WWW-Authenticate: Bearer realm=\"booking\"");
+        goto out;
+    }
+    if ((body = json_body_parse_or_reply(ctx->req, res)) == NULL
+        || json_field_string_or_reply(body, "name", SHOWS_NAME_MAX, &name,
+                                      res) < 0
+        || shows_start_time_or_reply(body, &start_us, res) < 0
+        || json_field_int_or_reply(body, "total_seats", 1, SHOWS_SEATS_MAX,
+                                   &seats, res) < 0)
+        goto out;
+
+    st = db_show_create(ctx->db, name, start_us, seats, &show);
+    if (st != DB_OK) {
+        route_reply_db_failure(ctx, st);
+        goto out;
+    }
+    answer = json_object_new_object();
+    json_object_object_add(answer, "message",
+        json_object_new_string("Show created successfully"));
+    json_object_object_add(answer, "show", emit_show(&show, 1));
+    response_json(res, 201, answer);
+    response_header(res, "Location: /shows/%lld", (long long) show.id);
+
+out:
+    json_object_put(body);
+}
+
+/* GET /shows/{id} -> 200 or 404. */
+void
+shows_get(struct handler_ctx *ctx)
+{
+    struct db_show show;
+    enum db_status st = db_show_get(ctx->db, ctx->id, &show);
+
+    if (st == DB_NOT_FOUND) {
+        response_error(ctx->res, 404, "show_not_found", NULL,
+            "no show has this id");
+        return;
+    }
+    if (st != DB_OK) {
+        route_reply_db_failure(ctx, st);
+        return;
+    }
+    response_json(ctx->res, 200, emit_show(&show, 0));
+}
+
+/*
+ * A page cursor is "<start µs>_<id>" of the last show on the previous
+ * page: opaque to clients, exact for the keyset (start_time, id) > cursor.
+ */
+int
+shows_cursor_parse(const char *s, int64_t *start_us, int64_t *id)
+{
+    char *end;
+
+    errno = 0;
+    *start_us = strtoll(s, &end, 10);
+    if (end == s || *end != '_' || errno != 0)
+        return -1;
+    s = end + 1;
+    return route_parse_id(s, strlen(s), id);
+}
+
+static int
+shows_list_params_or_reply(const char *query, int *limit, int *has_cursor,
+    int64_t *start_us, int64_t *id, struct response *res)
+{
+    char  buf[64], *end;
+    long  v;
+    int   found;
+
+    *limit = SHOWS_LIMIT_DEFAULT;
+    found = query_get(query, "limit", buf, sizeof(buf));
+    if (found != 0) {
+        errno = 0;
+        v = found > 0 ? strtol(buf, &end, 10) : 0;
+        if (found < 0 || buf[0] < '0' || buf[0] > '9' || *end != '\0'
+            || errno != 0 || v < 1 || v > SHOWS_LIMIT_MAX) {
+            response_error(res, 400, "invalid_value", "limit",
+                "query parameter \"limit\" must be an integer from 1 to 1000");
+            return -1;
+        }
+        *limit = (int) v;
+    }
+    found = query_get(query, "cursor", buf, sizeof(buf));
+    *has_cursor = found > 0;
+    if (found < 0 || (found > 0 && shows_cursor_parse(buf, start_us, id) < 0)) {
+        response_error(res, 400, "invalid_value", "cursor",
+            "query parameter \"cursor\" is not a cursor this service issued");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+shows_page_add(const struct db_show *show, void *arg)
+{
+    struct shows_page *page = arg;
+
+    if (page->count == page->limit) {
+        page->more = 1;
+        return 1;
+    }
+    json_object_array_add(page->array, emit_show(show, 0));
+    page->count++;
+    page->last_start_us = show->start_us;
+    page->last_id = show->id;
+    return 0;
+}
+
+/*
+ * GET /shows?limit=&cursor= -> 200 and an array ordered by start time,
+ * then id. A page with more after it carries Link: <...>; rel="next".
+ */
+void
+shows_list(struct handler_ctx *ctx)
+{
+    struct shows_page page = { NULL, 0, 0, 0, 0, 0 };
+    int64_t           start_us = 0, id = 0;
+    int               limit, has_cursor;
+    enum db_status    st;
+
+    if (shows_list_params_or_reply(ctx->req->query, &limit, &has_cursor,
+                                   &start_us, &id, ctx->res) < 0)
+        return;
+    page.array = json_object_new_array_ext(limit);
+    page.limit = limit;
+    /* One row more than asked tells whether a next page exists. */
+    st = db_show_list(ctx->db, has_cursor, start_us, id, limit + 1,
+        shows_page_add, &page);
+    if (st != DB_OK) {
+        json_object_put(page.array);
+        route_reply_db_failure(ctx, st);
+        return;
+    }
+    response_json(ctx->res, 200, page.array);
+    if (page.more)
+        response_header(ctx->res, "Link: </shows?limit=%d&cursor=%lld_%lld>; "
+            "rel=\"next\"", limit, (long long) page.last_start_us,
+            (long long) page.last_id);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages the build, `make run` and `make test` need.
+# As root it runs apt-get; as a user it names what to install and fails.
+set -euo pipefail
+
+# build: compiler, pkg-config, the three libraries, cmocka for unit tests
+# run:   nginx, PostgreSQL server and client (psql runs the migrations)
+# test:  curl drives the HTTP API, jq reads its JSON answers
+PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libcmocka-dev
+      nginx-light postgresql postgresql-client curl jq procps)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    # nginx-light or any other nginx flavour will do
+    if [ "$p" = nginx-light ] && command -v nginx >/dev/null 2>&1; then
+        continue
+    fi
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+        || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing Debian packages: ${missing[*]}" >&2
+    echo "deps: install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make run: the whole service in the foreground on 127.0.0.1:${PORT:-8080}.
+# Without DATABASE_URL it starts a throwaway PostgreSQL cluster in .local/.
+# Ctrl-C or SIGTERM stops everything it started.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build/release}
+STACK_DIR="$ROOT/.local/run"
+PORT=${PORT:-8080}
+export BUILD STACK_DIR
+source scripts/stack.sh
+mkdir -p "$STACK_DIR"
+
+trap 'stack_stop; echo "run: stopped" >&2' EXIT
+trap 'exit 0' INT TERM
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    stack_pg_start "$(stack_pg_dir "$ROOT/.local/pg")" "${PGPORT:-$(stack_free_port)}"
+fi
+export DATABASE_URL
+scripts/migrate.sh
+
+token_note="(from ADMIN_TOKEN)"
+if [ -z "${ADMIN_TOKEN:-}" ] && [ -z "${ADMIN_TOKEN_FILE:-}" ]; then
+    ADMIN_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    export ADMIN_TOKEN
+    token_note=$ADMIN_TOKEN
+fi
+
+: >"$STACK_DIR/fcgi.log"
+stack_fcgi_start
+stack_nginx_start "$PORT"
+tail -n 0 -f "$STACK_DIR/fcgi.log" >&2 &
+
+cat <<INFO
+
+booking service is up: $BASE_URL
+  DATABASE_URL=$DATABASE_URL
+  admin token: $token_note
+  worker log:  $STACK_DIR/fcgi.log (also shown below)
+
+Try:
+  curl -s -X POST $BASE_URL/admin/show -H 'Authorization: Bearer ${ADMIN_TOKEN:-\$ADMIN_TOKEN}' \\
+       -H 'Content-Type: application/json' \\
+       -d '{"name":"Hamlet","start_time":"$(date -u -d '+30 days' +%Y-%m-%dT18:00:00Z)","total_seats":100}'
+  curl -s -X POST $BASE_URL/book -H 'Content-Type: application/json' -d '{"show_id":1,"seat_count":2}'
+
+Ctrl-C stops it.
+INFO
+
+# Stay in the foreground until a signal, or until a server dies.
+while kill -0 "$FCGI_PID" 2>/dev/null && kill -0 "$NGINX_PID" 2>/dev/null; do
+    sleep 1 &
+    wait $! || true
+done
+echo "run: a server exited; stopping" >&2
+exit 1

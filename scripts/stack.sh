@@ -1,0 +1,155 @@
+# Functions to run the whole stack locally: a throwaway PostgreSQL
+# cluster, booking-fcgi and nginx with its own prefix. Sourced by
+# scripts/run.sh (make run) and scripts/test.sh (make test).
+#
+# The caller sets STACK_DIR (state: sockets, logs, nginx prefix) and
+# BUILD (where booking-fcgi was built). Nothing here touches /etc.
+
+STACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+# A TCP port on 127.0.0.1 that nothing listens on now.
+stack_free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$(( 20000 + RANDOM % 20000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Run a command as the owner of the cluster: PostgreSQL refuses root.
+stack_as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# stack_pg_start DIR PORT: create (first time) and start a cluster in DIR
+# listening on 127.0.0.1:PORT only; sets PG_DIR and DATABASE_URL.
+stack_pg_start() {
+    PG_DIR=$1
+    local port=$2
+    [ -x "$PG_BIN/initdb" ] || { echo "stack: PostgreSQL server not installed" >&2; return 1; }
+    mkdir -p "$PG_DIR"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$PG_DIR"
+        chmod 700 "$PG_DIR"
+    fi
+    if [ ! -f "$PG_DIR/PG_VERSION" ]; then
+        stack_as_pg "$PG_BIN/initdb" -D "$PG_DIR" -U booking --auth=trust \
+            -E UTF8 --locale=C.UTF-8 >"$PG_DIR/../initdb.log" 2>&1 \
+            || { cat "$PG_DIR/../initdb.log" >&2; return 1; }
+    fi
+    stack_as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=''" \
+        start >/dev/null || { tail -20 "$PG_DIR/server.log" >&2; return 1; }
+    DATABASE_URL="postgresql://booking@127.0.0.1:$port/booking"
+    export DATABASE_URL
+    psql -X -q "postgresql://booking@127.0.0.1:$port/postgres" -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'booking'" | grep -q 1 \
+        || psql -X -q "postgresql://booking@127.0.0.1:$port/postgres" \
+            -c "CREATE DATABASE booking" >/dev/null
+}
+
+stack_pg_stop() {
+    [ -n "${PG_DIR:-}" ] && [ -f "$PG_DIR/postmaster.pid" ] || return 0
+    stack_as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# A directory PostgreSQL's user can reach: DIR itself when every parent
+# is traversable by it, else a fresh one under /tmp.
+stack_pg_dir() {
+    local want=$1
+    mkdir -p "$(dirname "$want")"
+    if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$(dirname "$want")"; then
+        echo "$want"
+    else
+        mktemp -d /tmp/booking-pg.XXXXXX
+    fi
+}
+
+# Start booking-fcgi on $STACK_DIR/fcgi.sock; sets FCGI_PID.
+stack_fcgi_start() {
+    FCGI_SOCKET="$STACK_DIR/fcgi.sock" FCGI_SOCKET_MODE=0666 \
+        "$STACK_ROOT/$BUILD/booking-fcgi" 2>>"$STACK_DIR/fcgi.log" &
+    FCGI_PID=$!
+    for _ in $(seq 1 100); do
+        [ -S "$STACK_DIR/fcgi.sock" ] && return 0
+        kill -0 "$FCGI_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "stack: booking-fcgi did not start; its log:" >&2
+    tail -20 "$STACK_DIR/fcgi.log" >&2
+    return 1
+}
+
+stack_fcgi_stop() {
+    [ -n "${FCGI_PID:-}" ] || return 0
+    kill -TERM "$FCGI_PID" 2>/dev/null || true
+    wait "$FCGI_PID" 2>/dev/null || true
+    FCGI_PID=
+}
+
+# Write $STACK_DIR/nginx/nginx.conf around the site file nginx/booking.conf,
+# with the port and socket put in its place.
+stack_nginx_conf() {
+    local port=$1 prefix="$STACK_DIR/nginx"
+    mkdir -p "$prefix/conf" "$prefix/tmp" "$prefix/logs"
+    cp /etc/nginx/fastcgi_params "$prefix/conf/fastcgi_params"
+    sed -e "s|listen 80;|listen 127.0.0.1:$port;|" \
+        -e "s|unix:/run/booking/fcgi.sock|unix:$STACK_DIR/fcgi.sock|" \
+        "$STACK_ROOT/nginx/booking.conf" >"$prefix/conf/booking.conf"
+    cat >"$prefix/conf/nginx.conf" <<NGINX
+$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
+daemon off;
+worker_processes ${NGINX_WORKERS:-1};
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $prefix/tmp/body;
+    fastcgi_temp_path $prefix/tmp/fastcgi;
+    proxy_temp_path $prefix/tmp/proxy;
+    uwsgi_temp_path $prefix/tmp/uwsgi;
+    scgi_temp_path $prefix/tmp/scgi;
+    include $prefix/conf/booking.conf;
+}
+NGINX
+}
+
+# Start nginx on 127.0.0.1:PORT; sets NGINX_PID and BASE_URL.
+stack_nginx_start() {
+    local port=$1 prefix="$STACK_DIR/nginx"
+    stack_nginx_conf "$port"
+    nginx -q -p "$prefix" -c "$prefix/conf/nginx.conf" -e "$prefix/logs/error.log" &
+    NGINX_PID=$!
+    BASE_URL="http://127.0.0.1:$port"
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "$BASE_URL/health" && return 0
+        kill -0 "$NGINX_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "stack: nginx did not start; its log:" >&2
+    tail -20 "$prefix/logs/error.log" >&2
+    return 1
+}
+
+stack_nginx_stop() {
+    [ -n "${NGINX_PID:-}" ] || return 0
+    kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    wait "$NGINX_PID" 2>/dev/null || true
+    NGINX_PID=
+}
+
+stack_stop() {
+    stack_nginx_stop
+    stack_fcgi_stop
+    stack_pg_stop
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make test: the unit tests, then the integration tests against one real
+# stack (throwaway PostgreSQL, booking-fcgi, nginx on loopback).
+#
+# Every test prints TAP-style "ok - name" / "not ok - name" lines; this
+# runner shows them, counts them, and ends with "N passed, M failed".
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build/release}
+STACK_DIR="$ROOT/.local/test.$$"
+LOG_DIR="$STACK_DIR/logs"
+passed=0
+failed=0
+
+export BUILD STACK_DIR
+source scripts/stack.sh
+mkdir -p "$LOG_DIR"
+
+cleanup() {
+    stack_stop
+    if [ "$failed" -eq 0 ]; then
+        rm -rf "$STACK_DIR"
+        [ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
+    else
+        echo "logs kept in $STACK_DIR" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# run_test NAME COMMAND...: count its ok / not ok lines; a test that
+# exits non-zero without reporting a failure counts as one failure.
+run_test() {
+    local name=$1 out rc ok bad
+    shift
+    out="$LOG_DIR/$(echo "$name" | tr '/' '_').out"
+    "$@" >"$out" 2>&1
+    rc=$?
+    ok=$(grep -c '^ok ' "$out")
+    bad=$(grep -c '^not ok ' "$out")
+    grep -E '^(not )?ok ' "$out" | sed -e "s|^|$name: |"
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        echo "not ok - $name exited with status $rc; its output:"
+        tail -n 20 "$out" | sed -e 's/^/#   /'
+        bad=1
+    elif [ "$bad" -gt 0 ]; then
+        grep -E '^#' "$out" | head -n 40
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+}
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] && run_test "unit/$(basename "$t")" "$t"
+done
+
+run_test "units/systemd-analyze" scripts/verify-units.sh
+
+export ADMIN_TOKEN="test-admin-token-$(date +%s)-$$"
+export WORKERS=${WORKERS:-4}
+if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
+   && scripts/migrate.sh >/dev/null \
+   && stack_fcgi_start \
+   && stack_nginx_start "$(stack_free_port)"; then
+    export BASE_URL DATABASE_URL FCGI_PID PG_DIR PG_BIN
+    for t in tests/integration/t[0-9][0-9][0-9][0-9]-*.sh; do
+        run_test "$(basename "$t" .sh)" bash "$t"
+        # a test may restart the server: pick up its new pid
+        [ -f "$STACK_DIR/fcgi.pid" ] && FCGI_PID=$(cat "$STACK_DIR/fcgi.pid")
+    done
+else
+    echo "not ok - the test stack did not start"
+    failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

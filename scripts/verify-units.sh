@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Check the systemd units with `systemd-analyze verify --man=no`.
+# The units name the installed binaries (/usr/local/sbin/...); here they
+# are pointed at the freshly built ones, so that verify can check that
+# the command exists without installing anything.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build/release}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for unit in "$ROOT"/systemd/*.service "$ROOT"/systemd/*.socket "$ROOT"/systemd/*.timer; do
+    [ -f "$unit" ] || continue
+    sed -e "s|/usr/local/sbin/|$ROOT/$BUILD/|g" "$unit" >"$tmp/$(basename "$unit")"
+done
+rc=0
+for unit in "$tmp"/*; do
+    name=$(basename "$unit")
+    if out=$(systemd-analyze verify --man=no "$unit" 2>&1) && [ -z "$out" ]; then
+        echo "ok - $name passes systemd-analyze verify"
+    else
+        echo "not ok - $name fails systemd-analyze verify"
+        echo "$out" | sed -e 's/^/#   /'
+        rc=1
+    fi
+done
+exit $rc

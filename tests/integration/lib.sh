@@ -1,0 +1,67 @@
+# Helpers for the integration tests: one HTTP request at a time with curl,
+# TAP-style assertions, and SQL through psql. Sourced by tNNNN-*.sh; the
+# runner (scripts/test.sh) exports BASE_URL, DATABASE_URL, ADMIN_TOKEN.
+
+set -u
+: "${BASE_URL:?run through make test}"
+
+TMP_T=$(mktemp -d)
+trap 'rm -rf "$TMP_T"' EXIT
+JSON='Content-Type: application/json'
+
+# req METHOD PATH [BODY [CURL ARGS...]]: sets STATUS, BODY and HEADERS
+# (the response headers, lower-cased names).
+req() {
+    local method=$1 path=$2 data=${3-}
+    shift 3 2>/dev/null || shift $#
+    local args=(-s -X "$method" -o "$TMP_T/body" -D "$TMP_T/headers" -w '%{http_code}')
+    [ -n "$data" ] && args+=(--data-binary "$data")
+    STATUS=$(curl "${args[@]}" "$@" "$BASE_URL$path")
+    BODY=$(cat "$TMP_T/body")
+    HEADERS=$(tr -d '\r' <"$TMP_T/headers" | awk -F': ' 'NF>1 {printf "%s: %s\n", tolower($1), substr($0, length($1)+3)}')
+}
+
+# post_json PATH BODY [CURL ARGS...]
+post_json() {
+    local path=$1 data=$2
+    shift 2
+    req POST "$path" "$data" -H "$JSON" "$@"
+}
+
+admin_post() {
+    post_json /admin/show "$1" -H "Authorization: Bearer $ADMIN_TOKEN"
+}
+
+header() {
+    echo "$HEADERS" | awk -v n="$(echo "$1" | tr A-Z a-z)" -F': ' '$1 == n {print substr($0, length($1)+3)}' | head -n 1
+}
+
+# jget FILTER: jq on the last body, raw output.
+jget() {
+    echo "$BODY" | jq -r "$1" 2>/dev/null
+}
+
+sql() {
+    psql -X -q -t -A -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "$1"
+}
+
+# check NAME TEST...: one TAP line; on failure show the last answer.
+check() {
+    local name=$1
+    shift
+    if "$@"; then
+        echo "ok - $name"
+    else
+        echo "not ok - $name"
+        echo "#   status=${STATUS-} body=$(echo "${BODY-}" | head -c 300)"
+    fi
+}
+
+eq() { [ "$1" = "$2" ] || { echo "#   expected '$2', got '$1'"; return 1; }; }
+
+# A show starting in a year, with N seats; prints its id.
+make_show() {
+    local seats=$1 name=${2:-Test show}
+    admin_post "{\"name\":\"$name\",\"start_time\":\"$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)\",\"total_seats\":$seats}"
+    jget .show.id
+}
