@@ -73,7 +73,8 @@ master_spawn(struct master *m, struct slot *s)
         if (getppid() == 1)
             _exit(0);
         free(m->slots);
-        _exit(worker_run(m->cfg, m->listen_fd));
+        /* exit(), not _exit(): LeakSanitizer checks workers at exit too. */
+        exit(worker_run(m->cfg, m->listen_fd));
     }
     s->pid = pid;
     s->started_ms = master_now_ms();

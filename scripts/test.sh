@@ -76,5 +76,20 @@ else
     failed=$((failed + 1))
 fi
 
+# Whatever the tests saw, the server must not have hit a sanitizer report
+# or a 500 (which is reserved for true bugs).
+san=$(grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK_DIR/fcgi.log" 2>/dev/null)
+if [ "${san:-0}" -eq 0 ]; then
+    echo "ok - no sanitizer report in the server log"; passed=$((passed + 1))
+else
+    echo "not ok - $san sanitizer report lines in $STACK_DIR/fcgi.log"; failed=$((failed + 1))
+fi
+n500=$(grep -cE '^booking-fcgi: [A-Z]+ [^ ]+ 500 ' "$STACK_DIR/fcgi.log" 2>/dev/null)
+if [ "${n500:-0}" -eq 0 ]; then
+    echo "ok - no request was answered 500"; passed=$((passed + 1))
+else
+    echo "not ok - $n500 requests were answered 500 (see $STACK_DIR/fcgi.log)"; failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
