@@ -42,10 +42,13 @@ listen_inherited(void)
         && strcmp(fds, "1") == 0 && listen_is_listening(LISTEN_SYSTEMD_FD)) {
         unsetenv("LISTEN_FDS");
         unsetenv("LISTEN_PID");
+        fprintf(stderr, "booking-fcgi: using the socket passed by systemd\n");
         return LISTEN_SYSTEMD_FD;
     }
-    if (listen_is_listening(0))
+    if (listen_is_listening(0)) {
+        fprintf(stderr, "booking-fcgi: using the listening socket on fd 0\n");
         return 0;
+    }
     return -1;
 }
 

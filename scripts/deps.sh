@@ -5,9 +5,10 @@ set -euo pipefail
 
 # build: compiler, pkg-config, the three libraries, cmocka for unit tests
 # run:   nginx, PostgreSQL server and client (psql runs the migrations)
-# test:  curl drives the HTTP API, jq reads its JSON answers
+# test:  curl drives the HTTP API, jq reads its JSON answers, systemd
+#        brings systemd-analyze (unit checks) and systemd-socket-activate
 PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libcmocka-dev
-      nginx-light postgresql postgresql-client curl jq procps)
+      nginx-light postgresql postgresql-client curl jq procps systemd)
 
 missing=()
 for p in "${PKGS[@]}"; do
