@@ -1,0 +1,38 @@
+# An invalid setting names the variable on stderr and exits with status 2,
+# before anything is bound or forked.
+source "$(dirname "$0")/lib.sh"
+
+bin="$(cd "$(dirname "$0")/../.." && pwd)/$BUILD/booking-fcgi"
+sock="$TMP_T/cfg.sock"
+
+# [UNSET="VAR..."] try VAR=VALUE...: run the server with a valid base
+# configuration, less the UNSET variables, changed by the arguments;
+# sets RC and ERR.
+try() {
+    local base=(PATH="$PATH" DATABASE_URL="$DATABASE_URL" ADMIN_TOKEN="$ADMIN_TOKEN"
+                FCGI_SOCKET="$sock" WORKERS=1) keep=() kv
+    for kv in "${base[@]}"; do
+        [[ " ${UNSET:-} " == *" ${kv%%=*} "* ]] || keep+=("$kv")
+    done
+    ERR=$(env -i "${keep[@]}" "$@" timeout 5 "$bin" 2>&1 </dev/null)
+    RC=$?
+}
+
+for bad in WORKERS=abc WORKERS=0 WORKERS=1x WORKERS=100000 FCGI_SOCKET_MODE=999 \
+           LISTEN_BACKLOG=-1 DRAIN_SECONDS= DB_CONNECT_TIMEOUT=0 ADMIN_TOKEN=short \
+           "ADMIN_TOKEN=has space in it abc" DATABASE_URL= ADMIN_TOKEN_FILE=/nonexistent; do
+    var=${bad%%=*}
+    try "$bad"
+    check "$bad: exit status 2" eq "$RC" 2
+    check "$bad: stderr names $var" bash -c "echo \"\$1\" | grep -q \"$var\"" _ "$ERR"
+done
+
+UNSET=ADMIN_TOKEN try
+check "no admin token at all: exit status 2" eq "$RC" 2
+UNSET=FCGI_SOCKET try
+check "no socket to bind or inherit: exit status 2 naming FCGI_SOCKET" eq "$RC/$(echo "$ERR" | grep -c FCGI_SOCKET)" "2/1"
+check "nothing was bound" test ! -e "$sock"
+
+echo "file-token-0123456789" >"$TMP_T/token"
+UNSET=ADMIN_TOKEN try ADMIN_TOKEN_FILE="$TMP_T/token" FCGI_SOCKET=/nonexistent-dir/x.sock
+check "a valid ADMIN_TOKEN_FILE is accepted (fails later, on the socket, with 1)" eq "$RC" 1
