@@ -17,6 +17,7 @@ systemd-socket-activate -l "$sock" -E DATABASE_URL -E ADMIN_TOKEN -E WORKERS \
     "$STACK_ROOT/$BUILD/booking-fcgi" \
     2>>"$STACK_DIR/fcgi.log" &
 activated=$!
+trap 'kill -TERM "$activated" 2>/dev/null; rm -rf "$TMP_T"' EXIT
 for _ in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.1; done
 
 admin_post "{\"name\":\"Socket activation\",\"start_time\":\"2099-01-01T00:00:00Z\",\"total_seats\":5}"
