@@ -211,7 +211,10 @@ worker_serve(struct worker *w, FCGX_Request *fr)
     clock_gettime(CLOCK_MONOTONIC, &start);
     memset(&req, 0, sizeof(req));
     req.method = worker_param(fr, "REQUEST_METHOD");
+    /* nginx's normalised path; other FastCGI front ends set SCRIPT_NAME */
     req.path = worker_param(fr, "DOCUMENT_URI");
+    if (req.path == NULL)
+        req.path = worker_param(fr, "SCRIPT_NAME");
     req.query = worker_param(fr, "QUERY_STRING");
     req.content_type = worker_param(fr, "CONTENT_TYPE");
     req.authorization = worker_param(fr, "HTTP_AUTHORIZATION");

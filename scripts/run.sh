@@ -8,6 +8,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BUILD=${BUILD:-build/release}
 STACK_DIR="$ROOT/.local/run"
+# A unix socket path must fit in 108 bytes: a deep checkout runs in /tmp.
+[ ${#STACK_DIR} -le 80 ] || STACK_DIR=$(mktemp -d /tmp/booking-run.XXXXXX)
 PORT=${PORT:-8080}
 export BUILD STACK_DIR
 source scripts/stack.sh
