@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsoncheck.h"
+
 static size_t json_utf8_chars(const char *s);
 
 /*
@@ -28,18 +30,17 @@ json_content_type_is_json(const char *content_type)
 
 /*
  * Parse the request body as one JSON object: the media type must be JSON
- * (else 415), the body at most REQUEST_BODY_MAX bytes (else 413), valid
- * UTF-8, nested at most JSON_DEPTH_MAX deep, with nothing after it but
- * whitespace (else 400). Returns the object (caller puts it) or NULL after
- * answering.
+ * (else 415), the body at most REQUEST_BODY_MAX bytes (else 413), strict
+ * RFC 8259 JSON in valid UTF-8, with at most JSON_DEPTH_MAX levels of
+ * objects and arrays (else 400, saying where). Returns the object (caller
+ * puts it) or NULL after answering.
  */
 json_object *
 json_body_parse_or_reply(const struct request *req, struct response *res)
 {
     struct json_tokener *tok = NULL;
     json_object         *obj = NULL;
-    enum json_tokener_error jerr;
-    size_t               end;
+    char                 why[JSONCHECK_WHY_MAX];
 
     if (req->body_too_large) {
         response_error(res, 413, "body_too_large", NULL,
@@ -51,48 +52,28 @@ json_body_parse_or_reply(const struct request *req, struct response *res)
             "request body must be sent as Content-Type: application/json");
         goto out;
     }
-    tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+    if (jsoncheck_object(req->body, req->body_len, JSON_DEPTH_MAX, why,
+                         sizeof(why)) < 0) {
+        response_error(res, 400, "invalid_json", NULL, why);
+        goto out;
+    }
+    /* json-c counts the innermost value as a level too. */
+    tok = json_tokener_new_ex(JSON_DEPTH_MAX + 1);
     if (tok == NULL) {
         response_error(res, 500, "internal_error", NULL, "out of memory");
         goto out;
     }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT
-        | JSON_TOKENER_ALLOW_TRAILING_CHARS | JSON_TOKENER_VALIDATE_UTF8);
+        | JSON_TOKENER_ALLOW_TRAILING_CHARS);
     obj = json_tokener_parse_ex(tok, req->body, (int) req->body_len);
-    jerr = json_tokener_get_error(tok);
-    if (obj == NULL || jerr != json_tokener_success) {
+    if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success
+        || !json_object_is_type(obj, json_type_object)) {
         json_object_put(obj);
         obj = NULL;
-        if (jerr == json_tokener_error_depth)
-            response_error(res, 400, "invalid_json", NULL,
-                "request body is nested too deeply");
-        else if (jerr == json_tokener_continue)
-            response_error(res, 400, "invalid_json", NULL,
-                "request body is empty or truncated JSON");
-        else
-            response_error(res, 400, "invalid_json", NULL,
-                "request body is not valid JSON");
-        goto out;
-    }
-    end = json_tokener_get_parse_end(tok);
-    while (end < req->body_len && strchr(" \t\r\n", req->body[end]) != NULL
-           && req->body[end] != '\0')
-        end++;
-    if (end != req->body_len) {
         response_error(res, 400, "invalid_json", NULL,
-            "request body has data after the JSON value");
-        goto fail;
+            "request body is not valid JSON");
     }
-    if (!json_object_is_type(obj, json_type_object)) {
-        response_error(res, 400, "invalid_json", NULL,
-            "request body must be a JSON object");
-        goto fail;
-    }
-    goto out;
 
-fail:
-    json_object_put(obj);
-    obj = NULL;
 out:
     if (tok != NULL)
         json_tokener_free(tok);
@@ -171,7 +152,11 @@ json_field_string_or_reply(json_object *obj, const char *field,
     s = json_object_get_string(v);
     len = (size_t) json_object_get_string_len(v);
     for (i = 0; i < len; i++) {
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+        unsigned char c = (unsigned char) s[i];
+        /* C0, DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F) */
+        if (c < 0x20 || c == 0x7f || (c == 0xC2 && i + 1 < len
+                && (unsigned char) s[i + 1] >= 0x80
+                && (unsigned char) s[i + 1] <= 0x9F)) {
             snprintf(msg, sizeof(msg), "field \"%s\" must not contain "
                 "control characters", field);
             response_error(res, 400, "invalid_value", field, msg);

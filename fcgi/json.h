@@ -10,7 +10,7 @@
 
 #include "request.h"
 
-#define JSON_DEPTH_MAX 16
+#define JSON_DEPTH_MAX 16      /* levels of nested objects and arrays */
 
 json_object *json_body_parse_or_reply(const struct request *req,
     struct response *res);

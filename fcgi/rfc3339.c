@@ -70,7 +70,8 @@ rfc3339_civil_from_days(int64_t z, int *y, int *m, int *d)
 /*
  * Parse "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)". The zone is
  * required; fractions beyond microseconds are truncated; leap seconds
- * are refused. Returns 0 and the instant in *us_out, or -1.
+ * are refused, and so is an instant outside years 1..9999 in UTC.
+ * Returns 0 and the instant in *us_out, or -1.
  */
 int
 rfc3339_parse(const char *s, int64_t *us_out)
@@ -113,6 +114,10 @@ rfc3339_parse(const char *s, int64_t *us_out)
 
     secs = rfc3339_days_from_civil(y, mo, d) * SEC_PER_DAY
          + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    /* The offset may carry the instant out of years 1..9999 in UTC. */
+    if (secs < rfc3339_days_from_civil(1, 1, 1) * SEC_PER_DAY
+        || secs >= rfc3339_days_from_civil(10000, 1, 1) * SEC_PER_DAY)
+        return -1;
     *us_out = secs * US_PER_SEC + frac;
     return 0;
 }

@@ -67,8 +67,12 @@ shows_start_time_or_reply(json_object *body, int64_t *start_us,
             "field \"start_time\" is required");
         return -1;
     }
-    if (!json_object_is_type(v, json_type_string)
-        || rfc3339_parse(json_object_get_string(v), start_us) < 0) {
+    if (!json_object_is_type(v, json_type_string)) {
+        response_error(res, 400, "invalid_type", "start_time",
+            "field \"start_time\" must be a string");
+        return -1;
+    }
+    if (rfc3339_parse(json_object_get_string(v), start_us) < 0) {
         response_error(res, 400, "invalid_value", "start_time",
             "field \"start_time\" must be an RFC 3339 timestamp with a time "
             "zone, such as 2026-03-20T18:00:00Z");

@@ -76,6 +76,8 @@ stack_pg_dir() {
 
 # Start booking-fcgi on $STACK_DIR/fcgi.sock; sets FCGI_PID.
 stack_fcgi_start() {
+    # A stale path would look ready before the new server has bound it.
+    rm -f "$STACK_DIR/fcgi.sock"
     FCGI_SOCKET="$STACK_DIR/fcgi.sock" FCGI_SOCKET_MODE=0666 \
         "$STACK_ROOT/$BUILD/booking-fcgi" 2>>"$STACK_DIR/fcgi.log" &
     FCGI_PID=$!
