@@ -34,7 +34,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all test check run migrate unit clean install uninstall deps
 .PHONY: verify-units
 
-all: $(BUILD)/booking-fcgi
+all: $(BUILD)/booking-fcgi $(BUILD)/booking-expire
 
 $(BUILD)/%.o: fcgi/%.c
 	@mkdir -p $(@D)
@@ -44,6 +44,9 @@ $(BUILD)/libbooking.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/booking-fcgi: $(BUILD)/main.o $(BUILD)/libbooking.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/booking-expire: $(BUILD)/expire.o $(BUILD)/libbooking.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbooking.a
@@ -75,16 +78,18 @@ verify-units:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/booking/sql
-	install -m 0755 $(BUILD)/booking-fcgi $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(BUILD)/booking-fcgi $(BUILD)/booking-expire \
+	    $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 scripts/migrate.sh $(DESTDIR)$(PREFIX)/sbin/booking-migrate
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/booking/sql/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/booking-fcgi \
+	      $(DESTDIR)$(PREFIX)/sbin/booking-expire \
 	      $(DESTDIR)$(PREFIX)/sbin/booking-migrate
 	rm -rf $(DESTDIR)$(PREFIX)/share/booking
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(BUILD)/expire.d $(UNIT_BIN:=.d)

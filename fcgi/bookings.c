@@ -1,4 +1,4 @@
-/* Handlers of the booking resources: book seats, read a booking. */
+/* Handlers of the booking resources: book or hold seats, confirm, cancel, read. */
 
 #include "bookings.h"
 
@@ -7,84 +7,175 @@
 #include "json.h"
 #include "rfc3339.h"
 
-/* What each outcome of the booking transaction answers. */
-static const struct {
+struct book_reply {
     int         status;
-    const char *code;       /* NULL: success, with message as "message" */
+    const char *code;       /* NULL: success, and message is "message" */
     const char *message;
-} book_replies[] = {
-    [BOOK_OK]          = { 201, NULL, "Booking CONFIRMED" },
-    [BOOK_SOLD_OUT]    = { 409, "sold_out",
-                           "not enough seats are available for this show" },
-    [BOOK_NOT_FOUND]   = { 404, "show_not_found", "no show has this id" },
-    [BOOK_STARTED]     = { 409, "show_started",
-                           "this show has already started" },
-    [BOOK_UNAVAILABLE] = { 503, NULL, NULL },
-    [BOOK_DB_ERROR]    = { 500, NULL, NULL },
+};
+
+/*
+ * What each outcome answers, per operation. 503 and 500 are answered by
+ * route_reply_db_failure(), which keeps libpq's text to the log.
+ */
+static const struct book_reply book_replies[][BOOK_RESULTS] = {
+    [BOOK_OP_CREATE] = {
+        [BOOK_OK]        = { 201, NULL, "Booking CONFIRMED" },
+        [BOOK_SOLD_OUT]  = { 409, "sold_out",
+                             "not enough seats are available for this show" },
+        [BOOK_NOT_FOUND] = { 404, "show_not_found", "no show has this id" },
+        [BOOK_STARTED]   = { 409, "show_started",
+                             "this show has already started" },
+    },
+    [BOOK_OP_CONFIRM] = {
+        [BOOK_OK]        = { 200, NULL, "Booking CONFIRMED" },
+        [BOOK_NOT_FOUND] = { 404, "booking_not_found", "no booking has this id" },
+        [BOOK_EXPIRED]   = { 409, "hold_expired",
+                             "the hold expired before it was confirmed" },
+        [BOOK_FAILED]    = { 409, "booking_failed",
+                             "this booking failed and cannot be confirmed" },
+        [BOOK_CANCELLED] = { 409, "booking_cancelled",
+                             "this booking was cancelled" },
+    },
+    [BOOK_OP_CANCEL] = {
+        [BOOK_OK]        = { 200, NULL, "Booking CANCELLED" },
+        [BOOK_NOT_FOUND] = { 404, "booking_not_found", "no booking has this id" },
+        [BOOK_EXPIRED]   = { 409, "hold_expired",
+                             "the hold has already expired" },
+        [BOOK_FAILED]    = { 409, "booking_failed",
+                             "this booking failed; there is nothing to cancel" },
+        [BOOK_STARTED]   = { 409, "show_started",
+                             "the show has started; it can no longer be "
+                             "cancelled" },
+    },
 };
 
 static json_object *emit_booking(const struct db_booking *b);
+static void bookings_reply(struct handler_ctx *ctx, enum book_op op,
+    enum book_result r, const struct db_booking *booking);
+static int bookings_hold_or_reply(json_object *body, int *hold,
+    struct response *res);
 
 static json_object *
 emit_booking(const struct db_booking *b)
 {
     json_object *o = json_object_new_object();
-    char         created[RFC3339_MAX];
+    char         ts[RFC3339_MAX];
 
-    rfc3339_format(b->created_us, created, sizeof(created));
     json_object_object_add(o, "id", json_object_new_int64(b->id));
     json_object_object_add(o, "show_id", json_object_new_int64(b->show_id));
     json_object_object_add(o, "seat_count",
         json_object_new_int64(b->seat_count));
     json_object_object_add(o, "status", json_object_new_string(b->status));
-    json_object_object_add(o, "created_at", json_object_new_string(created));
+    rfc3339_format(b->created_us, ts, sizeof(ts));
+    json_object_object_add(o, "created_at", json_object_new_string(ts));
+    rfc3339_format(b->expires_us, ts, sizeof(ts));
+    json_object_object_add(o, "expires_at",
+        b->has_expires ? json_object_new_string(ts) : NULL);
+    json_object_object_add(o, "reason", b->reason[0] != '\0'
+        ? json_object_new_string(b->reason) : NULL);
     return o;
 }
 
 /*
- * POST /book {"show_id","seat_count"} -> 201 CONFIRMED, or 409 with the
- * FAILED booking recorded when the seats are not there.
+ * Answer the outcome r of operation op: the booking on success, the error
+ * shape otherwise, with the booking too when there is one (a FAILED
+ * booking on sold out, the lapsed hold on a refused confirm).
+ */
+static void
+bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
+    const struct db_booking *booking)
+{
+    const struct book_reply *reply = &book_replies[op][r];
+    json_object             *answer;
+
+    if (r == BOOK_UNAVAILABLE || r == BOOK_DB_ERROR || reply->status == 0) {
+        route_reply_db_failure(ctx,
+            r == BOOK_UNAVAILABLE ? DB_UNAVAILABLE : DB_ERROR);
+        return;
+    }
+    if (reply->code != NULL) {
+        response_error(ctx->res, reply->status, reply->code, NULL,
+            reply->message);
+        if (r != BOOK_NOT_FOUND && booking->id != 0)
+            json_object_object_add(ctx->res->body, "booking",
+                emit_booking(booking));
+        return;
+    }
+    answer = json_object_new_object();
+    json_object_object_add(answer, "message", json_object_new_string(
+        op == BOOK_OP_CREATE && booking->has_expires ? "Booking PENDING"
+                                                     : reply->message));
+    json_object_object_add(answer, "booking", emit_booking(booking));
+    response_json(ctx->res, reply->status, answer);
+    if (op == BOOK_OP_CREATE)
+        response_header(ctx->res, "Location: /bookings/%lld",
+            (long long) booking->id);
+}
+
+/* The optional "hold": a boolean; absent or null mean false. */
+static int
+bookings_hold_or_reply(json_object *body, int *hold, struct response *res)
+{
+    json_object *v;
+
+    *hold = 0;
+    if (!json_object_object_get_ex(body, "hold", &v) || v == NULL)
+        return 0;
+    if (!json_object_is_type(v, json_type_boolean)) {
+        response_error(res, 400, "invalid_type", "hold",
+            "field \"hold\" must be true or false");
+        return -1;
+    }
+    *hold = json_object_get_boolean(v);
+    return 0;
+}
+
+/*
+ * POST /book {"show_id","seat_count"[,"hold"]} -> 201 CONFIRMED, or
+ * PENDING until expires_at with "hold": true; 409 with the FAILED
+ * booking recorded when the seats are not there.
  */
 void
 bookings_create(struct handler_ctx *ctx)
 {
-    struct response   *res = ctx->res;
-    json_object       *body, *answer;
-    struct db_booking  booking;
-    int64_t            show_id, seats;
-    enum book_result   r;
+    struct db_booking booking = { 0 };
+    json_object      *body;
+    int64_t           show_id, seats;
+    int               hold;
 
-    if ((body = json_body_parse_or_reply(ctx->req, res)) == NULL)
+    if ((body = json_body_parse_or_reply(ctx->req, ctx->res)) == NULL)
         return;
     if (json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1, &show_id,
-                                res) < 0
-        || json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
-                                   &seats, res) < 0)
-        goto out;
-
-    r = db_booking_create(ctx->db, show_id, seats, &booking);
-    if (r == BOOK_UNAVAILABLE || r == BOOK_DB_ERROR) {
-        route_reply_db_failure(ctx,
-            r == BOOK_UNAVAILABLE ? DB_UNAVAILABLE : DB_ERROR);
-        goto out;
-    }
-    if (book_replies[r].code != NULL) {
-        response_error(res, book_replies[r].status, book_replies[r].code,
-            NULL, book_replies[r].message);
-        if (r == BOOK_SOLD_OUT)
-            json_object_object_add(res->body, "booking",
-                emit_booking(&booking));
-        goto out;
-    }
-    answer = json_object_new_object();
-    json_object_object_add(answer, "message",
-        json_object_new_string(book_replies[r].message));
-    json_object_object_add(answer, "booking", emit_booking(&booking));
-    response_json(res, book_replies[r].status, answer);
-    response_header(res, "Location: /bookings/%lld", (long long) booking.id);
-
-out:
+                                ctx->res) == 0
+        && json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
+                                   &seats, ctx->res) == 0
+        && bookings_hold_or_reply(body, &hold, ctx->res) == 0)
+        bookings_reply(ctx, BOOK_OP_CREATE, db_booking_create(ctx->db,
+            show_id, seats, hold ? ctx->cfg->hold_ttl_seconds : 0, &booking),
+            &booking);
     json_object_put(body);
+}
+
+/* POST /bookings/{id}/confirm -> 200 CONFIRMED (again on a retry), or 409. */
+void
+bookings_confirm(struct handler_ctx *ctx)
+{
+    struct db_booking booking = { 0 };
+
+    bookings_reply(ctx, BOOK_OP_CONFIRM,
+        db_booking_change(ctx->db, BOOK_OP_CONFIRM, ctx->id, &booking),
+        &booking);
+}
+
+/* POST /bookings/{id}/cancel -> 200 CANCELLED (again on a retry), or 409. */
+void
+bookings_cancel(struct handler_ctx *ctx)
+{
+    struct db_booking booking = { 0 };
+
+    bookings_reply(ctx, BOOK_OP_CANCEL,
+        db_booking_change(ctx->db, BOOK_OP_CANCEL, ctx->id, &booking),
+        &booking);
 }
 
 /* GET /bookings/{id} -> 200 {"booking":{...}} or 404. */

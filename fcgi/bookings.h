@@ -1,13 +1,15 @@
 #ifndef FCGI_BOOKINGS_H
 #define FCGI_BOOKINGS_H
 
-/* Handlers of the booking resources: book seats, read a booking. */
+/* Handlers of the booking resources: book or hold seats, confirm, cancel, read. */
 
 #include "route.h"
 
 #define BOOKINGS_SEATS_MAX 1000000
 
 void bookings_create(struct handler_ctx *ctx);
+void bookings_confirm(struct handler_ctx *ctx);
+void bookings_cancel(struct handler_ctx *ctx);
 void bookings_get(struct handler_ctx *ctx);
 
 #endif

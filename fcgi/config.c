@@ -122,11 +122,12 @@ config_admin_token(struct config *cfg)
 }
 
 /*
- * Fill cfg from the environment. Returns 0, or -1 after naming the bad
- * variable on stderr (the caller exits with status 2).
+ * Fill cfg from the environment for the server or for booking-expire.
+ * Returns 0, or -1 after naming the bad variable on stderr (the caller
+ * exits with status 2).
  */
 int
-config_load(struct config *cfg)
+config_load(struct config *cfg, enum config_for who)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -139,6 +140,13 @@ config_load(struct config *cfg)
         fprintf(stderr, "booking: invalid DATABASE_URL: not set\n");
         return -1;
     }
+    if (config_env_int("DB_CONNECT_TIMEOUT", 2, 1, 60, 10,
+                       &cfg->db_connect_timeout) < 0)
+        return -1;
+    if (who == CONFIG_EXPIRE)
+        return config_env_int("EXPIRE_BATCH", 1000, 1, 100000, 10,
+                              &cfg->expire_batch);
+
     cfg->fcgi_socket = getenv("FCGI_SOCKET");
     if (cfg->fcgi_socket != NULL && cfg->fcgi_socket[0] == '\0')
         cfg->fcgi_socket = NULL;
@@ -150,8 +158,8 @@ config_load(struct config *cfg)
                           &cfg->listen_backlog) < 0
         || config_env_int("DRAIN_SECONDS", 10, 1, 600, 10,
                           &cfg->drain_seconds) < 0
-        || config_env_int("DB_CONNECT_TIMEOUT", 2, 1, 60, 10,
-                          &cfg->db_connect_timeout) < 0)
+        || config_env_int("HOLD_TTL_SECONDS", 120, 1, 86400, 10,
+                          &cfg->hold_ttl_seconds) < 0)
         return -1;
 
     return config_admin_token(cfg);

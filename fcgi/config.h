@@ -7,6 +7,9 @@
 
 #define CONFIG_TOKEN_MAX 256
 
+/* Which program is reading: each needs and checks only its own settings. */
+enum config_for { CONFIG_SERVER, CONFIG_EXPIRE };
+
 struct config {
     const char *database_url;    /* libpq URI or conninfo */
     const char *fcgi_socket;     /* path to bind, NULL when inherited */
@@ -15,11 +18,13 @@ struct config {
     int         workers;
     int         drain_seconds;   /* SIGTERM: time for in-flight requests */
     int         db_connect_timeout;
+    int         hold_ttl_seconds;    /* how long a hold lasts */
+    int         expire_batch;        /* holds released per transaction */
     char        admin_token[CONFIG_TOKEN_MAX];
     size_t      admin_token_len;
 };
 
-int config_load(struct config *cfg);
+int config_load(struct config *cfg, enum config_for who);
 int config_parse_int(const char *name, const char *value, long min, long max,
     int base, long *out);
 

@@ -19,11 +19,14 @@ struct db_stmt {
 
 /*
  * Every statement the worker runs, prepared once per connection. Columns
- * of a show: id, name, start (µs since epoch), total_seats, booked_seats.
- * Columns of a booking: outcome, id, show_id, seat_count, status, created.
+ * of a show: id, name, start (µs since epoch), total_seats, booked_seats,
+ * available seats. Columns of a booking (type booking_row in
+ * sql/004_hold_functions.sql): outcome, id, show_id, seat_count, status,
+ * created, expires, reason.
  */
 #define SHOW_COLUMNS \
-    "id, name, epoch_us(start_time), total_seats, booked_seats"
+    "id, name, epoch_us(start_time), total_seats, booked_seats," \
+    " total_seats - booked_seats + lapsed_hold_seats(id)"
 
 static const struct db_stmt db_stmts[] = {
     { "ping", "SELECT 1" },
@@ -43,13 +46,37 @@ static const struct db_stmt db_stmts[] = {
       " WHERE (start_time, id) > (from_epoch_us($1::int8), $2::int8)"
       " ORDER BY start_time, id LIMIT $3::int4" },
     { "booking_create",
-      "SELECT outcome, booking_id, booking_show_id, booking_seat_count,"
-      "       booking_status, booking_created_us"
-      " FROM book_seats($1::int8,"           /* show id */
-      "                 $2::int4)" },        /* seat count */
+      "SELECT * FROM book_seats($1::int8,"   /* show id */
+      "                         $2::int4,"   /* seat count */
+      "                         $3::int4)" },/* hold seconds, NULL: confirm */
+    { "booking_confirm",
+      "SELECT * FROM confirm_booking($1::int8)" },
+    { "booking_cancel",
+      "SELECT * FROM cancel_booking($1::int8)" },
     { "booking_get",
-      "SELECT 'ok', id, show_id, seat_count, status, epoch_us(created_at)"
-      " FROM bookings WHERE id = $1::int8" },
+      "SELECT (booking_view('ok', b)).* FROM bookings b WHERE id = $1::int8" },
+    { "holds_expire",
+      "SELECT more, holds, seats FROM expire_holds($1::int4)" },
+};
+
+/* The outcome column of a booking_row, as the C enum. */
+static const struct {
+    const char      *name;
+    enum book_result result;
+} db_outcomes[] = {
+    { "ok",        BOOK_OK },
+    { "sold_out",  BOOK_SOLD_OUT },
+    { "not_found", BOOK_NOT_FOUND },
+    { "started",   BOOK_STARTED },
+    { "expired",   BOOK_EXPIRED },
+    { "failed",    BOOK_FAILED },
+    { "cancelled", BOOK_CANCELLED },
+};
+
+static const char *const db_book_stmts[] = {
+    [BOOK_OP_CREATE]  = "booking_create",
+    [BOOK_OP_CONFIRM] = "booking_confirm",
+    [BOOK_OP_CANCEL]  = "booking_cancel",
 };
 
 static int db_ready(struct db *db);
@@ -64,6 +91,8 @@ static int64_t db_int(const PGresult *res, int row, int col);
 static void db_row_show(const PGresult *res, int row, struct db_show *out);
 static void db_row_booking(const PGresult *res, int row,
     struct db_booking *out);
+static enum book_result db_book_exec(struct db *db, const char *stmt,
+    int nparams, const char *const *params, struct db_booking *out);
 
 void
 db_init(struct db *db, const char *url, int connect_timeout,
@@ -258,6 +287,7 @@ db_row_show(const PGresult *res, int row, struct db_show *out)
     out->start_us = db_int(res, row, 2);
     out->total_seats = db_int(res, row, 3);
     out->booked_seats = db_int(res, row, 4);
+    out->available_seats = db_int(res, row, 5);
 }
 
 static void
@@ -268,6 +298,9 @@ db_row_booking(const PGresult *res, int row, struct db_booking *out)
     out->seat_count = db_int(res, row, 3);
     snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(res, row, 4));
     out->created_us = db_int(res, row, 5);
+    out->has_expires = !PQgetisnull(res, row, 6);
+    out->expires_us = out->has_expires ? db_int(res, row, 6) : 0;
+    snprintf(out->reason, sizeof(out->reason), "%s", PQgetvalue(res, row, 7));
 }
 
 enum db_status
@@ -352,50 +385,106 @@ db_show_list(struct db *db, int has_cursor, int64_t after_start_us,
 }
 
 /*
- * Book seat_count seats of a show in one round trip (book_seats() in
- * sql/002_book_seats.sql holds the locking). A deadlock or serialization
- * failure is retried up to DB_RETRIES times: the statement is atomic, so
- * a failed attempt left nothing behind. On BOOK_OK and BOOK_SOLD_OUT,
- * *out holds the CONFIRMED or FAILED booking as recorded.
+ * Run one booking transaction (a SQL function returning a booking_row)
+ * in one round trip. A deadlock or serialization failure is retried up to
+ * DB_RETRIES times: the call is atomic, so a failed attempt left nothing
+ * behind. *out is filled whenever the outcome names a booking.
  */
-enum book_result
-db_booking_create(struct db *db, int64_t show_id, int64_t seat_count,
-    struct db_booking *out)
+static enum book_result
+db_book_exec(struct db *db, const char *stmt, int nparams,
+    const char *const *params, struct db_booking *out)
 {
-    char                sid[24], seats[24];
-    const char         *params[] = { sid, seats };
-    const char         *outcome;
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
     PGresult           *res = NULL;
+    const char         *outcome;
+    size_t              i;
     int                 attempt;
 
-    snprintf(sid, sizeof(sid), "%lld", (long long) show_id);
-    snprintf(seats, sizeof(seats), "%lld", (long long) seat_count);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec(db, "booking_create", 2, params, &st);
+        res = db_exec(db, stmt, nparams, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR : BOOK_UNAVAILABLE;
         goto out;
     }
-    if (PQntuples(res) != 1) {
-        snprintf(db->err, sizeof(db->err), "book_seats() returned %d rows",
-            PQntuples(res));
+    if (PQntuples(res) != 1 || PQnfields(res) != 8) {
+        snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
+            "columns", stmt, PQntuples(res), PQnfields(res));
         goto out;
     }
     outcome = PQgetvalue(res, 0, 0);
-    if (strcmp(outcome, "not_found") == 0) {
-        ret = BOOK_NOT_FOUND;
-    } else if (strcmp(outcome, "started") == 0) {
-        ret = BOOK_STARTED;
-    } else {
+    for (i = 0; i < sizeof(db_outcomes) / sizeof(db_outcomes[0]); i++)
+        if (strcmp(outcome, db_outcomes[i].name) == 0)
+            ret = db_outcomes[i].result;
+    if (ret == BOOK_DB_ERROR)
+        snprintf(db->err, sizeof(db->err), "%s: unknown outcome \"%s\"",
+            stmt, outcome);
+    else if (!PQgetisnull(res, 0, 1))
         db_row_booking(res, 0, out);
-        ret = strcmp(outcome, "ok") == 0 ? BOOK_OK : BOOK_SOLD_OUT;
-    }
 
 out:
     PQclear(res);
     return ret;
+}
+
+/*
+ * Book seat_count seats of a show: CONFIRMED at once, or held PENDING for
+ * hold_seconds when that is positive. book_seats() in
+ * sql/004_hold_functions.sql holds the locking. BOOK_OK and
+ * BOOK_SOLD_OUT fill *out with the booking as recorded.
+ */
+enum book_result
+db_booking_create(struct db *db, int64_t show_id, int64_t seat_count,
+    int hold_seconds, struct db_booking *out)
+{
+    char        sid[24], seats[24], hold[16];
+    const char *params[] = { sid, seats, hold_seconds > 0 ? hold : NULL };
+
+    snprintf(sid, sizeof(sid), "%lld", (long long) show_id);
+    snprintf(seats, sizeof(seats), "%lld", (long long) seat_count);
+    snprintf(hold, sizeof(hold), "%d", hold_seconds);
+    return db_book_exec(db, db_book_stmts[BOOK_OP_CREATE], 3, params, out);
+}
+
+/*
+ * Confirm or cancel booking id (op); see confirm_booking() and
+ * cancel_booking() for the outcomes. *out is filled unless not found.
+ */
+enum book_result
+db_booking_change(struct db *db, enum book_op op, int64_t id,
+    struct db_booking *out)
+{
+    char        sid[24];
+    const char *params[] = { sid };
+
+    snprintf(sid, sizeof(sid), "%lld", (long long) id);
+    return db_book_exec(db, db_book_stmts[op], 1, params, out);
+}
+
+/*
+ * One sweeper batch: release up to limit lapsed holds of one show.
+ * *more is 0 once no lapsed hold is left.
+ */
+enum db_status
+db_holds_expire(struct db *db, int limit, int *more, int64_t *holds,
+    int64_t *seats)
+{
+    char                lim[16];
+    const char         *params[] = { lim };
+    enum db_exec_status st;
+    PGresult           *res;
+
+    snprintf(lim, sizeof(lim), "%d", limit);
+    res = db_exec(db, "holds_expire", 1, params, &st);
+    if (res != NULL && PQntuples(res) == 1) {
+        *more = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        *holds = db_int(res, 0, 1);
+        *seats = db_int(res, 0, 2);
+    } else if (res != NULL) {
+        st = EXEC_ERROR;
+    }
+    PQclear(res);
+    return db_status_of(st);
 }
 
 enum db_status

@@ -33,20 +33,29 @@ enum db_status {
     DB_ERROR            /* a bug or an unexpected answer: 500 */
 };
 
+/* What a booking transaction (book, confirm, cancel) came to. */
 enum book_result {
     BOOK_OK = 0,
     BOOK_SOLD_OUT,
     BOOK_NOT_FOUND,
     BOOK_STARTED,
+    BOOK_EXPIRED,       /* the hold lapsed before it was confirmed */
+    BOOK_FAILED,        /* the booking had failed (sold out) */
+    BOOK_CANCELLED,
     BOOK_UNAVAILABLE,
     BOOK_DB_ERROR
 };
+
+#define BOOK_RESULTS (BOOK_DB_ERROR + 1)
+
+enum book_op { BOOK_OP_CREATE = 0, BOOK_OP_CONFIRM, BOOK_OP_CANCEL };
 
 struct db_show {
     int64_t id;
     int64_t start_us;
     int64_t total_seats;
-    int64_t booked_seats;
+    int64_t booked_seats;       /* held and confirmed, lapsed holds too */
+    int64_t available_seats;    /* free now: lapsed holds count as free */
     char    name[DB_NAME_MAX];
 };
 
@@ -55,7 +64,10 @@ struct db_booking {
     int64_t show_id;
     int64_t seat_count;
     int64_t created_us;
+    int64_t expires_us;
+    int     has_expires;        /* a hold: expires_us is its deadline */
     char    status[DB_STATUS_MAX];
+    char    reason[DB_STATUS_MAX];  /* "" when none */
 };
 
 typedef int db_show_fn(const struct db_show *show, void *arg);
@@ -72,7 +84,11 @@ enum db_status db_show_list(struct db *db, int has_cursor,
     int64_t after_start_us, int64_t after_id, int limit, db_show_fn *fn,
     void *arg);
 enum book_result db_booking_create(struct db *db, int64_t show_id,
-    int64_t seat_count, struct db_booking *out);
+    int64_t seat_count, int hold_seconds, struct db_booking *out);
+enum book_result db_booking_change(struct db *db, enum book_op op,
+    int64_t id, struct db_booking *out);
+enum db_status db_holds_expire(struct db *db, int limit, int *more,
+    int64_t *holds, int64_t *seats);
 enum db_status db_booking_get(struct db *db, int64_t id,
     struct db_booking *out);
 

@@ -25,7 +25,7 @@ main(int argc, char **argv)
         return 2;
     }
     setvbuf(stderr, NULL, _IOLBF, 0);
-    if (config_load(&cfg) < 0)
+    if (config_load(&cfg, CONFIG_SERVER) < 0)
         return 2;
     fd = listen_open(&cfg, &bound);
     if (fd < 0)

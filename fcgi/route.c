@@ -21,6 +21,8 @@ static const struct route routes[] = {
     { "GET",  "/shows/{id}",     shows_get },
     { "POST", "/book",           bookings_create },
     { "GET",  "/bookings/{id}",  bookings_get },
+    { "POST", "/bookings/{id}/confirm", bookings_confirm },
+    { "POST", "/bookings/{id}/cancel",  bookings_cancel },
     { "GET",  "/health",         health_get },
 };
 

@@ -50,7 +50,7 @@ emit_show(const struct db_show *show, int created)
             json_object_new_int64(show->booked_seats));
     else
         json_object_object_add(o, "available_seats",
-            json_object_new_int64(show->total_seats - show->booked_seats));
+            json_object_new_int64(show->available_seats));
     return o;
 }
 

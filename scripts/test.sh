@@ -63,6 +63,8 @@ run_test "units/systemd-analyze" scripts/verify-units.sh
 
 export ADMIN_TOKEN="test-admin-token-$(date +%s)-$$"
 export WORKERS=${WORKERS:-4}
+# Short holds, so that the expiry tests wait seconds, not minutes.
+export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-3}
 if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && scripts/migrate.sh >/dev/null \
    && stack_fcgi_start \

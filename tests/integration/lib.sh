@@ -65,3 +65,22 @@ make_show() {
     admin_post "{\"name\":\"$name\",\"start_time\":\"$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)\",\"total_seats\":$seats}"
     jget .show.id
 }
+
+# A hold of N seats on show S; prints the booking id.
+make_hold() {
+    post_json /book "{\"show_id\":$1,\"seat_count\":$2,\"hold\":true}"
+    jget .booking.id
+}
+
+# "booked/live": the show's counter, and the seats of its live bookings
+# (CONFIRMED and PENDING, lapsed or not: all are still counted).
+counters() {
+    sql "SELECT s.booked_seats || '/' || coalesce(sum(b.seat_count)
+                FILTER (WHERE b.status IN ('CONFIRMED', 'PENDING')), 0)
+           FROM shows s LEFT JOIN bookings b ON b.show_id = s.id
+          WHERE s.id = $1 GROUP BY s.id"
+}
+
+available() {
+    curl -s "$BASE_URL/shows/$1" | jq -r .available_seats
+}

@@ -1,0 +1,87 @@
+# booking-expire: releases exactly the lapsed holds, in batches, safely
+# beside bookings, confirms, cancels and a second sweeper; fails loudly
+# when the database is down.
+source "$(dirname "$0")/lib.sh"
+
+expire="$(cd "$(dirname "$0")/../.." && pwd)/$BUILD/booking-expire"
+run_expire() {
+    OUT=$("$expire" "$@" 2>&1)
+    RC=$?
+}
+lapsed_left() {
+    sql "SELECT count(*) FROM bookings WHERE status = 'PENDING' AND expires_at <= now()"
+}
+# Every show's counter equals its live bookings, and none is oversold.
+all_counters_exact() {
+    eq "$(sql "SELECT count(*) FROM shows s WHERE s.booked_seats <> coalesce((
+                 SELECT sum(seat_count) FROM bookings b WHERE b.show_id = s.id
+                    AND b.status IN ('CONFIRMED', 'PENDING')), 0)
+                 OR s.booked_seats > s.total_seats")" 0
+}
+
+# Whatever earlier tests left behind is swept first.
+run_expire
+check "a first run exits 0" eq "$RC" 0
+
+show=$(make_show 20 "Sweep")
+for n in 1 2 3; do make_hold "$show" "$n" >/dev/null; done
+keep=$(make_hold "$show" 4)
+sleep 1
+post_json "/bookings/$keep/confirm" "" >/dev/null
+sleep 2.5
+before=$(available "$show")
+run_expire
+check "it exits 0" eq "$RC" 0
+check "it prints one summary line" bash -c "[[ \$1 =~ ^expired\ 3\ holds,\ released\ 6\ seats\ in\ [0-9]+\ ms$ ]]" _ "$OUT"
+check "the holds are FAILED with reason expired" eq \
+    "$(sql "SELECT count(*) FROM bookings WHERE show_id = $show AND status = 'FAILED' AND reason = 'expired'")" 3
+check "the confirmed one is untouched" eq "$(sql "SELECT status FROM bookings WHERE id = $keep")" CONFIRMED
+check "availability did not change (it was already lazy)" eq "$(available "$show")" "$before"
+check "counters equal the live bookings" eq "$(counters "$show")" "4/4"
+run_expire
+check "a second run finds nothing" bash -c "[[ \$1 == 'expired 0 holds, released 0 seats in '* ]]" _ "$OUT"
+
+# A backlog of 5000 lapsed holds over 5 shows, released 300 at a time by
+# two sweepers at once while buyers book, confirm and cancel.
+shows=()
+for i in 1 2 3 4 5; do shows+=("$(make_show 2000 "Backlog $i")"); done
+ids=$(IFS=,; echo "${shows[*]}")
+sql "INSERT INTO bookings (show_id, seat_count, status, expires_at)
+     SELECT s, 1, 'PENDING', now() - interval '1 second'
+       FROM unnest(ARRAY[$ids]::bigint[]) s, generate_series(1, 1000);
+     UPDATE shows SET booked_seats = booked_seats + 1000 WHERE id IN ($ids)" >/dev/null
+live=()
+for s in "${shows[@]}"; do live+=("$(make_hold "$s" 2)"); done
+
+EXPIRE_BATCH=300 "$expire" >"$TMP_T/sweep1" 2>&1 & s1=$!
+EXPIRE_BATCH=300 "$expire" >"$TMP_T/sweep2" 2>&1 & s2=$!
+for s in "${shows[@]}"; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "$JSON" \
+        -d "{\"show_id\":$s,\"seat_count\":1}" "$BASE_URL/book"
+done >"$TMP_T/codes"
+for id in "${live[@]:0:3}"; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE_URL/bookings/$id/confirm"
+done >>"$TMP_T/codes"
+for id in "${live[@]:3}"; do
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE_URL/bookings/$id/cancel"
+done >>"$TMP_T/codes"
+wait "$s1"; rc1=$?
+wait "$s2"; rc2=$?
+check "both sweepers exit 0" eq "$rc1/$rc2" "0/0"
+check "the requests beside them all succeeded" eq "$(grep -vc '^20[01]$' "$TMP_T/codes")" 0
+n1=$(sed -E 's/^expired ([0-9]+) holds.*/\1/' "$TMP_T/sweep1")
+n2=$(sed -E 's/^expired ([0-9]+) holds.*/\1/' "$TMP_T/sweep2")
+# (the shows have room, so no booking released a lapsed hold itself)
+check "together they expired exactly the 5000, none twice" eq "$((n1 + n2))" 5000
+check "no lapsed hold is left" eq "$(lapsed_left)" 0
+check "every counter equals its live bookings, nothing oversold" all_counters_exact
+check "the backlog shows are back to what their live bookings hold" eq \
+    "$(sql "SELECT string_agg(booked_seats::text, ',' ORDER BY id) FROM shows WHERE id IN ($ids)")" \
+    "3,3,3,1,1"
+
+# Failures are loud.
+DATABASE_URL="postgresql://booking@127.0.0.1:1/booking" run_expire
+check "database down: non-zero exit" test "$RC" -ne 0
+check "database down: a clear message" bash -c "echo \"\$1\" | grep -q '^booking-expire: .*connect'" _ "$OUT"
+EXPIRE_BATCH=0 run_expire
+check "EXPIRE_BATCH=0: exit 2 naming it" eq "$RC/$(echo "$OUT" | grep -c EXPIRE_BATCH)" "2/1"
