@@ -88,9 +88,10 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
     const struct book_reply *reply = &book_replies[op][r];
     json_object             *answer;
 
-    if (r == BOOK_UNAVAILABLE || r == BOOK_DB_ERROR || reply->status == 0) {
-        route_reply_db_failure(ctx,
-            r == BOOK_UNAVAILABLE ? DB_UNAVAILABLE : DB_ERROR);
+    if (r == BOOK_UNAVAILABLE || r == BOOK_UNKNOWN || r == BOOK_DB_ERROR
+        || reply->status == 0) {
+        route_reply_db_failure(ctx, r == BOOK_UNAVAILABLE ? DB_UNAVAILABLE
+                                  : r == BOOK_UNKNOWN ? DB_UNKNOWN : DB_ERROR);
         return;
     }
     if (reply->code != NULL) {

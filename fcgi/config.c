@@ -83,8 +83,13 @@ config_token_read_file(const char *path, struct config *cfg)
             path, strerror(errno));
         return -1;
     }
-    n = fread(cfg->admin_token, 1, sizeof(cfg->admin_token) - 1, f);
+    n = fread(cfg->admin_token, 1, sizeof(cfg->admin_token), f);
     fclose(f);
+    if (n == sizeof(cfg->admin_token)) {
+        fprintf(stderr, "booking: invalid ADMIN_TOKEN_FILE=\"%s\": longer "
+            "than %zu characters\n", path, sizeof(cfg->admin_token) - 2);
+        return -1;
+    }
     while (n > 0 && (cfg->admin_token[n - 1] == '\n'
                      || cfg->admin_token[n - 1] == '\r'))
         n--;
@@ -140,8 +145,13 @@ config_load(struct config *cfg, enum config_for who)
         fprintf(stderr, "booking: invalid DATABASE_URL: not set\n");
         return -1;
     }
+    /* Both well below nginx's fastcgi_read_timeout (30 s). */
     if (config_env_int("DB_CONNECT_TIMEOUT", 2, 1, 60, 10,
-                       &cfg->db_connect_timeout) < 0)
+                       &cfg->db_connect_timeout) < 0
+        || config_env_int("DB_STATEMENT_TIMEOUT_MS", 5000, 100, 25000, 10,
+                          &cfg->statement_timeout_ms) < 0
+        || config_env_int("DB_LOCK_TIMEOUT_MS", 2000, 10, 25000, 10,
+                          &cfg->lock_timeout_ms) < 0)
         return -1;
     if (who == CONFIG_EXPIRE)
         return config_env_int("EXPIRE_BATCH", 1000, 1, 100000, 10,
@@ -151,7 +161,10 @@ config_load(struct config *cfg, enum config_for who)
     if (cfg->fcgi_socket != NULL && cfg->fcgi_socket[0] == '\0')
         cfg->fcgi_socket = NULL;
 
-    if (config_env_int("WORKERS", ncpu * 2, 1, 256, 10, &cfg->workers) < 0
+    /* Each worker holds a PostgreSQL connection: the default stays well
+     * under PostgreSQL's default max_connections of 100. */
+    if (config_env_int("WORKERS", ncpu * 2 < 32 ? ncpu * 2 : 32, 1, 256, 10,
+                       &cfg->workers) < 0
         || config_env_int("FCGI_SOCKET_MODE", 0660, 0, 0777, 8,
                           &cfg->socket_mode) < 0
         || config_env_int("LISTEN_BACKLOG", 1024, 1, 65535, 10,

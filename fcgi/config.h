@@ -18,6 +18,8 @@ struct config {
     int         workers;
     int         drain_seconds;   /* SIGTERM: time for in-flight requests */
     int         db_connect_timeout;
+    int         statement_timeout_ms;
+    int         lock_timeout_ms;
     int         hold_ttl_seconds;    /* how long a hold lasts */
     int         expire_batch;        /* holds released per transaction */
     char        admin_token[CONFIG_TOKEN_MAX];

@@ -2,6 +2,7 @@
 
 #include "db.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,25 @@
 
 #define DB_RETRIES 3    /* attempts on deadlock or serialization failure */
 
-enum db_exec_status { EXEC_OK = 0, EXEC_RETRY, EXEC_UNAVAILABLE, EXEC_ERROR };
+enum db_exec_status {
+    EXEC_OK = 0,
+    EXEC_RETRY,         /* deadlock or serialization failure: run again */
+    EXEC_UNAVAILABLE,   /* not run, or rolled back: the outcome is known */
+    EXEC_LOST,          /* the connection broke mid-call: outcome unknown */
+    EXEC_ERROR
+};
+
+enum db_stmt_id {
+    ST_PING, ST_SHOW_CREATE, ST_SHOW_GET, ST_SHOW_LIST_FIRST,
+    ST_SHOW_LIST_AFTER, ST_BOOKING_CREATE, ST_BOOKING_CONFIRM,
+    ST_BOOKING_CANCEL, ST_BOOKING_GET, ST_HOLDS_EXPIRE, ST_COUNT
+};
 
 struct db_stmt {
     const char *name;
     const char *sql;
+    int         rerun;  /* same answer if run twice: may be re-sent when
+                           the connection broke under it */
 };
 
 /*
@@ -28,35 +43,38 @@ struct db_stmt {
     "id, name, epoch_us(start_time), total_seats, booked_seats," \
     " total_seats - booked_seats + lapsed_hold_seats(id)"
 
-static const struct db_stmt db_stmts[] = {
-    { "ping", "SELECT 1" },
-    { "show_create",
+static const struct db_stmt db_stmts[ST_COUNT] = {
+    [ST_PING] = { "ping", "SELECT 1", 1 },
+    [ST_SHOW_CREATE] = { "show_create",
       "INSERT INTO shows (name, start_time, total_seats)"
       " VALUES ($1::text,"                   /* name */
       "         from_epoch_us($2::int8),"    /* start time */
       "         $3::int4)"                   /* total seats */
-      " RETURNING " SHOW_COLUMNS },
-    { "show_get",
-      "SELECT " SHOW_COLUMNS " FROM shows WHERE id = $1::int8" },
-    { "show_list_first",
+      " RETURNING " SHOW_COLUMNS, 0 },
+    [ST_SHOW_GET] = { "show_get",
+      "SELECT " SHOW_COLUMNS " FROM shows WHERE id = $1::int8", 1 },
+    [ST_SHOW_LIST_FIRST] = { "show_list_first",
       "SELECT " SHOW_COLUMNS " FROM shows"
-      " ORDER BY start_time, id LIMIT $1::int4" },
-    { "show_list_after",
+      " ORDER BY start_time, id LIMIT $1::int4", 1 },
+    [ST_SHOW_LIST_AFTER] = { "show_list_after",
       "SELECT " SHOW_COLUMNS " FROM shows"
       " WHERE (start_time, id) > (from_epoch_us($1::int8), $2::int8)"
-      " ORDER BY start_time, id LIMIT $3::int4" },
-    { "booking_create",
+      " ORDER BY start_time, id LIMIT $3::int4", 1 },
+    [ST_BOOKING_CREATE] = { "booking_create",
       "SELECT * FROM book_seats($1::int8,"   /* show id */
       "                         $2::int4,"   /* seat count */
-      "                         $3::int4)" },/* hold seconds, NULL: confirm */
-    { "booking_confirm",
-      "SELECT * FROM confirm_booking($1::int8)" },
-    { "booking_cancel",
-      "SELECT * FROM cancel_booking($1::int8)" },
-    { "booking_get",
-      "SELECT (booking_view('ok', b)).* FROM bookings b WHERE id = $1::int8" },
-    { "holds_expire",
-      "SELECT more, holds, seats FROM expire_holds($1::int4)" },
+      "                         $3::int4)",  /* hold seconds, NULL: confirm */
+      0 },
+    /* confirm and cancel answer the same when repeated */
+    [ST_BOOKING_CONFIRM] = { "booking_confirm",
+      "SELECT * FROM confirm_booking($1::int8)", 1 },
+    [ST_BOOKING_CANCEL] = { "booking_cancel",
+      "SELECT * FROM cancel_booking($1::int8)", 1 },
+    [ST_BOOKING_GET] = { "booking_get",
+      "SELECT (booking_view('ok', b)).* FROM bookings b WHERE id = $1::int8",
+      1 },
+    [ST_HOLDS_EXPIRE] = { "holds_expire",
+      "SELECT more, holds, seats FROM expire_holds($1::int4)", 1 },
 };
 
 /* The outcome column of a booking_row, as the C enum. */
@@ -73,34 +91,35 @@ static const struct {
     { "cancelled", BOOK_CANCELLED },
 };
 
-static const char *const db_book_stmts[] = {
-    [BOOK_OP_CREATE]  = "booking_create",
-    [BOOK_OP_CONFIRM] = "booking_confirm",
-    [BOOK_OP_CANCEL]  = "booking_cancel",
+static const enum db_stmt_id db_book_stmts[] = {
+    [BOOK_OP_CREATE]  = ST_BOOKING_CREATE,
+    [BOOK_OP_CONFIRM] = ST_BOOKING_CONFIRM,
+    [BOOK_OP_CANCEL]  = ST_BOOKING_CANCEL,
 };
 
 static int db_ready(struct db *db);
+static int db_idle_ok(struct db *db);
+static void db_notice(void *arg, const char *message);
 static void db_drop(struct db *db);
 static void db_set_error(struct db *db, const char *call, const char *msg);
+static int db_session_set(struct db *db);
 static enum db_exec_status db_classify(struct db *db, const char *stmt,
     PGresult *res);
-static PGresult *db_exec(struct db *db, const char *stmt, int nparams,
+static PGresult *db_exec(struct db *db, enum db_stmt_id id, int nparams,
     const char *const *params, enum db_exec_status *st);
 static enum db_status db_status_of(enum db_exec_status st);
 static int64_t db_int(const PGresult *res, int row, int col);
 static void db_row_show(const PGresult *res, int row, struct db_show *out);
 static void db_row_booking(const PGresult *res, int row,
     struct db_booking *out);
-static enum book_result db_book_exec(struct db *db, const char *stmt,
+static enum book_result db_book_exec(struct db *db, enum db_stmt_id id,
     int nparams, const char *const *params, struct db_booking *out);
 
 void
-db_init(struct db *db, const char *url, int connect_timeout,
-    const char *application_name)
+db_init(struct db *db, const struct config *cfg, const char *application_name)
 {
     memset(db, 0, sizeof(*db));
-    db->url = url;
-    db->connect_timeout = connect_timeout;
+    db->cfg = cfg;
     db->application_name = application_name;
 }
 
@@ -128,41 +147,73 @@ db_set_error(struct db *db, const char *call, const char *msg)
     n = strlen(db->err);
     while (n > 0 && (db->err[n - 1] == '\n' || db->err[n - 1] == ' '))
         db->err[--n] = '\0';
+    /* one log line per event: libpq's DETAIL/HINT lines joined */
+    while (n-- > 0)
+        if (db->err[n] == '\n')
+            db->err[n] = ' ';
 }
 
 /*
- * Open the connection and prepare every statement. The URL's own
- * settings win over our defaults (expand_dbname comes last). A pinned
- * search_path keeps a hostile schema from shadowing our tables.
- * Returns 0, or -1 with db->err set and no connection kept.
+ * Per-session settings: a pinned search_path, so that no other schema
+ * can shadow our tables, and timeouts below nginx's fastcgi_read_timeout,
+ * so that a statement stuck on a lock is rolled back and answered 503
+ * (a known outcome) instead of committing after nginx gave up on it.
+ */
+static int
+db_session_set(struct db *db)
+{
+    char        stmt_ms[16], lock_ms[16];
+    const char *params[] = { stmt_ms, lock_ms };
+    PGresult   *res;
+    int         ok;
+
+    snprintf(stmt_ms, sizeof(stmt_ms), "%d", db->cfg->statement_timeout_ms);
+    snprintf(lock_ms, sizeof(lock_ms), "%d", db->cfg->lock_timeout_ms);
+    res = PQexecParams(db->conn,
+        "SELECT pg_catalog.set_config('search_path', 'public', false),"
+        "       pg_catalog.set_config('statement_timeout', $1, false),"
+        "       pg_catalog.set_config('lock_timeout', $2, false)",
+        2, NULL, params, NULL, NULL, 0);
+    ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!ok)
+        db_set_error(db, "session settings", PQerrorMessage(db->conn));
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+/*
+ * Open the connection, set the session up and prepare every statement.
+ * The URL's own settings win over our defaults (dbname comes last, and
+ * expand_dbname lets it carry any keyword). TCP keepalives and a user
+ * timeout notice a peer that vanished without closing. Returns 0, or -1
+ * with db->err set and no connection kept.
  */
 int
 db_connect(struct db *db)
 {
     char        timeout[16];
-    const char *keys[] = { "application_name", "connect_timeout", "dbname",
-                           NULL };
-    const char *vals[] = { db->application_name, timeout, db->url, NULL };
+    const char *keys[] = { "application_name", "connect_timeout",
+                           "keepalives", "keepalives_idle",
+                           "keepalives_interval", "keepalives_count",
+                           "tcp_user_timeout", "dbname", NULL };
+    const char *vals[] = { db->application_name, timeout, "1", "10", "5",
+                           "3", "20000", db->cfg->database_url, NULL };
     PGresult   *res;
     size_t      i;
 
     db_drop(db);
-    snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
+    db->sqlstate[0] = '\0';
+    snprintf(timeout, sizeof(timeout), "%d", db->cfg->db_connect_timeout);
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
         db_set_error(db, "PQconnectdbParams",
             db->conn != NULL ? PQerrorMessage(db->conn) : "out of memory");
         goto fail;
     }
-    res = PQexec(db->conn,
-        "SELECT pg_catalog.set_config('search_path', 'public', false)");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        db_set_error(db, "set search_path", PQerrorMessage(db->conn));
-        PQclear(res);
+    PQsetNoticeProcessor(db->conn, db_notice, db);
+    if (db_session_set(db) < 0)
         goto fail;
-    }
-    PQclear(res);
-    for (i = 0; i < sizeof(db_stmts) / sizeof(db_stmts[0]); i++) {
+    for (i = 0; i < ST_COUNT; i++) {
         res = PQprepare(db->conn, db_stmts[i].name, db_stmts[i].sql, 0, NULL);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             char call[64];
@@ -181,9 +232,30 @@ fail:
 }
 
 /*
- * Make sure there is a working connection. A broken one is dropped; a
- * new attempt is made at most once a second, so that while PostgreSQL
- * is down every request is answered at once instead of waiting on
+ * Is the idle connection still good? A server that restarted or ended
+ * our session has sent its last words and closed the socket while we
+ * were idle: the socket is then readable, and reading it to the end
+ * (twice: the message, then EOF) tells libpq so. The common case costs
+ * one poll().
+ */
+static int
+db_idle_ok(struct db *db)
+{
+    struct pollfd pfd = { PQsocket(db->conn), POLLIN, 0 };
+
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        return 0;
+    if (poll(&pfd, 1, 0) == 0)
+        return 1;
+    return PQconsumeInput(db->conn) != 0 && PQconsumeInput(db->conn) != 0
+        && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+/*
+ * Make sure there is a working connection, so that a request is sent on
+ * a fresh connection rather than into a dead one. After a failed
+ * connect the next attempt waits a second, so that while PostgreSQL is
+ * down every request is answered at once instead of waiting on
  * connect_timeout.
  */
 static int
@@ -191,7 +263,7 @@ db_ready(struct db *db)
 {
     time_t now;
 
-    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+    if (db->conn != NULL && db_idle_ok(db))
         return 0;
     db_drop(db);
     now = time(NULL);
@@ -201,8 +273,26 @@ db_ready(struct db *db)
             (long long) (db->next_connect - now));
         return -1;
     }
-    db->next_connect = now + 1;
-    return db_connect(db);
+    if (db_connect(db) < 0) {
+        db->next_connect = time(NULL) + 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Server notices (and its last words before it closes) as one log line. */
+static void
+db_notice(void *arg, const char *message)
+{
+    struct db *db = arg;
+    char       line[DB_ERR_LEN];
+    size_t     n;
+
+    snprintf(line, sizeof(line), "%s", message);
+    for (n = 0; line[n] != '\0'; n++)
+        if (line[n] == '\n')
+            line[n] = ' ';
+    fprintf(stderr, "%s: postgres: %s\n", db->application_name, line);
 }
 
 /*
@@ -224,7 +314,7 @@ db_classify(struct db *db, const char *stmt, PGresult *res)
 
     if (PQstatus(db->conn) != CONNECTION_OK) {
         db_drop(db);
-        return EXEC_UNAVAILABLE;
+        return EXEC_LOST;
     }
     if (state == NULL)
         return EXEC_ERROR;
@@ -239,25 +329,32 @@ db_classify(struct db *db, const char *stmt, PGresult *res)
 
 /*
  * Run a prepared statement that returns rows. Returns the result (caller
- * PQclears it) with *st = EXEC_OK, or NULL with *st saying why.
+ * PQclears it) with *st = EXEC_OK, or NULL with *st saying why. When the
+ * connection broke under a statement that may be re-run, it is sent once
+ * more on a fresh connection; for any other, the outcome is unknown.
  */
 static PGresult *
-db_exec(struct db *db, const char *stmt, int nparams,
+db_exec(struct db *db, enum db_stmt_id id, int nparams,
     const char *const *params, enum db_exec_status *st)
 {
     PGresult *res;
+    int       tries = db_stmts[id].rerun ? 2 : 1;
 
-    if (db_ready(db) < 0) {
-        *st = EXEC_UNAVAILABLE;
-        return NULL;
-    }
-    res = PQexecPrepared(db->conn, stmt, nparams, params, NULL, NULL, 0);
-    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-        *st = EXEC_OK;
-        return res;
-    }
-    *st = db_classify(db, stmt, res);
-    PQclear(res);
+    do {
+        if (db_ready(db) < 0) {
+            *st = EXEC_UNAVAILABLE;
+            return NULL;
+        }
+        db->sqlstate[0] = '\0';
+        res = PQexecPrepared(db->conn, db_stmts[id].name, nparams, params,
+            NULL, NULL, 0);
+        if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+            *st = EXEC_OK;
+            return res;
+        }
+        *st = db_classify(db, db_stmts[id].name, res);
+        PQclear(res);
+    } while (*st == EXEC_LOST && --tries > 0);
     return NULL;
 }
 
@@ -268,6 +365,7 @@ db_status_of(enum db_exec_status st)
     case EXEC_OK:          return DB_OK;
     case EXEC_UNAVAILABLE: return DB_UNAVAILABLE;
     case EXEC_RETRY:       return DB_UNAVAILABLE;
+    case EXEC_LOST:        return DB_UNKNOWN;
     default:               return DB_ERROR;
     }
 }
@@ -307,7 +405,7 @@ enum db_status
 db_ping(struct db *db)
 {
     enum db_exec_status st;
-    PGresult           *res = db_exec(db, "ping", 0, NULL, &st);
+    PGresult           *res = db_exec(db, ST_PING, 0, NULL, &st);
 
     PQclear(res);
     return db_status_of(st);
@@ -324,7 +422,7 @@ db_show_create(struct db *db, const char *name, int64_t start_us,
 
     snprintf(start, sizeof(start), "%lld", (long long) start_us);
     snprintf(total, sizeof(total), "%lld", (long long) total_seats);
-    res = db_exec(db, "show_create", 3, params, &st);
+    res = db_exec(db, ST_SHOW_CREATE, 3, params, &st);
     if (res != NULL && PQntuples(res) == 1)
         db_row_show(res, 0, out);
     else if (res != NULL)
@@ -343,7 +441,7 @@ db_show_get(struct db *db, int64_t id, struct db_show *out)
     PGresult           *res;
 
     snprintf(sid, sizeof(sid), "%lld", (long long) id);
-    res = db_exec(db, "show_get", 1, params, &st);
+    res = db_exec(db, ST_SHOW_GET, 1, params, &st);
     ret = db_status_of(st);
     if (res != NULL && PQntuples(res) == 1)
         db_row_show(res, 0, out);
@@ -372,9 +470,9 @@ db_show_list(struct db *db, int has_cursor, int64_t after_start_us,
     snprintf(id, sizeof(id), "%lld", (long long) after_id);
     snprintf(lim, sizeof(lim), "%d", limit);
     if (has_cursor)
-        res = db_exec(db, "show_list_after", 3, params, &st);
+        res = db_exec(db, ST_SHOW_LIST_AFTER, 3, params, &st);
     else
-        res = db_exec(db, "show_list_first", 1, params + 2, &st);
+        res = db_exec(db, ST_SHOW_LIST_FIRST, 1, params + 2, &st);
     for (i = 0; res != NULL && i < PQntuples(res); i++) {
         db_row_show(res, i, &show);
         if (fn(&show, arg) != 0)
@@ -391,9 +489,10 @@ db_show_list(struct db *db, int has_cursor, int64_t after_start_us,
  * behind. *out is filled whenever the outcome names a booking.
  */
 static enum book_result
-db_book_exec(struct db *db, const char *stmt, int nparams,
+db_book_exec(struct db *db, enum db_stmt_id id, int nparams,
     const char *const *params, struct db_booking *out)
 {
+    const char         *stmt = db_stmts[id].name;
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
     PGresult           *res = NULL;
@@ -402,9 +501,10 @@ db_book_exec(struct db *db, const char *stmt, int nparams,
     int                 attempt;
 
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec(db, stmt, nparams, params, &st);
+        res = db_exec(db, id, nparams, params, &st);
     if (res == NULL) {
-        ret = st == EXEC_ERROR ? BOOK_DB_ERROR : BOOK_UNAVAILABLE;
+        ret = st == EXEC_ERROR ? BOOK_DB_ERROR
+            : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
         goto out;
     }
     if (PQntuples(res) != 1 || PQnfields(res) != 8) {
@@ -475,7 +575,7 @@ db_holds_expire(struct db *db, int limit, int *more, int64_t *holds,
     PGresult           *res;
 
     snprintf(lim, sizeof(lim), "%d", limit);
-    res = db_exec(db, "holds_expire", 1, params, &st);
+    res = db_exec(db, ST_HOLDS_EXPIRE, 1, params, &st);
     if (res != NULL && PQntuples(res) == 1) {
         *more = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         *holds = db_int(res, 0, 1);
@@ -497,7 +597,7 @@ db_booking_get(struct db *db, int64_t id, struct db_booking *out)
     PGresult           *res;
 
     snprintf(sid, sizeof(sid), "%lld", (long long) id);
-    res = db_exec(db, "booking_get", 1, params, &st);
+    res = db_exec(db, ST_BOOKING_GET, 1, params, &st);
     ret = db_status_of(st);
     if (res != NULL && PQntuples(res) == 1)
         db_row_booking(res, 0, out);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config.h"
+
 #define DB_ERR_LEN       256
 #define DB_NAME_MAX      (200 * 4 + 1)   /* 200 characters of UTF-8 */
 #define DB_STATUS_MAX    16
@@ -18,9 +20,8 @@ struct pg_conn;
 
 struct db {
     struct pg_conn *conn;
-    const char     *url;
+    const struct config *cfg;            /* URL and timeouts */
     const char     *application_name;
-    int             connect_timeout;
     time_t          next_connect;        /* no retry before this second */
     char            err[DB_ERR_LEN];     /* last error, for the log only */
     char            sqlstate[6];
@@ -30,6 +31,7 @@ enum db_status {
     DB_OK = 0,
     DB_NOT_FOUND,
     DB_UNAVAILABLE,     /* connection down, overloaded, timed out: 503 */
+    DB_UNKNOWN,         /* connection lost mid-write: may have committed */
     DB_ERROR            /* a bug or an unexpected answer: 500 */
 };
 
@@ -43,6 +45,7 @@ enum book_result {
     BOOK_FAILED,        /* the booking had failed (sold out) */
     BOOK_CANCELLED,
     BOOK_UNAVAILABLE,
+    BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
 
@@ -72,7 +75,7 @@ struct db_booking {
 
 typedef int db_show_fn(const struct db_show *show, void *arg);
 
-void db_init(struct db *db, const char *url, int connect_timeout,
+void db_init(struct db *db, const struct config *cfg,
     const char *application_name);
 void db_cleanup(struct db *db);
 int db_connect(struct db *db);

@@ -49,7 +49,7 @@ main(int argc, char **argv)
     if (config_load(&cfg, CONFIG_EXPIRE) < 0)
         return 2;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    db_init(&db, cfg.database_url, cfg.db_connect_timeout, "booking-expire");
+    db_init(&db, &cfg, "booking-expire");
     if (db_connect(&db) < 0) {
         fprintf(stderr, "booking-expire: %s\n", db.err);
         goto out;

@@ -32,6 +32,8 @@ struct slot {
 struct master {
     const struct config *cfg;
     int                  listen_fd;
+    int                  bound;         /* we bound the socket ourselves */
+    pid_t                pid;
     struct slot         *slots;
     sigset_t             orig_mask;
 };
@@ -70,11 +72,11 @@ master_spawn(struct master *m, struct slot *s)
         signal(SIGCHLD, SIG_DFL);
         sigprocmask(SIG_SETMASK, &m->orig_mask, NULL);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() == 1)
+        if (getppid() != m->pid)        /* the master died before that */
             _exit(0);
         free(m->slots);
         /* exit(), not _exit(): LeakSanitizer checks workers at exit too. */
-        exit(worker_run(m->cfg, m->listen_fd));
+        exit(worker_run(m->cfg, m->listen_fd, m->bound));
     }
     s->pid = pid;
     s->started_ms = master_now_ms();
@@ -118,7 +120,8 @@ master_reap(struct master *m, int stopping)
             else if (s->backoff_ms == 0)
                 s->backoff_ms = MASTER_BACKOFF_MIN;
             else if (s->backoff_ms < MASTER_BACKOFF_MAX)
-                s->backoff_ms *= 2;
+                s->backoff_ms = s->backoff_ms * 2 < MASTER_BACKOFF_MAX
+                              ? s->backoff_ms * 2 : MASTER_BACKOFF_MAX;
             s->restart_ms = now + s->backoff_ms;
             if (s->backoff_ms > 0 && !stopping)
                 fprintf(stderr, "booking-fcgi: restarting worker slot %d in "
@@ -170,7 +173,7 @@ master_drain(struct master *m)
 }
 
 /*
- * Supervise cfg->workers workers until SIGTERM or SIGINT, then drain and
+ * Supervise cfg->workers workers until SIGTERM, SIGINT or SIGQUIT, then drain and
  * return 0. Signals are taken synchronously with sigtimedwait(), so no
  * handler runs in the master.
  */
@@ -184,6 +187,8 @@ master_run(const struct config *cfg, int listen_fd, int bound)
 
     m.cfg = cfg;
     m.listen_fd = listen_fd;
+    m.bound = bound;
+    m.pid = getpid();
     m.slots = calloc((size_t) cfg->workers, sizeof(*m.slots));
     if (m.slots == NULL)
         return 1;
@@ -191,9 +196,12 @@ master_run(const struct config *cfg, int listen_fd, int bound)
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGQUIT);
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, &m.orig_mask);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
 
     fprintf(stderr, "booking-fcgi: master %ld starting %d workers\n",
         (long) getpid(), cfg->workers);
@@ -203,7 +211,7 @@ master_run(const struct config *cfg, int listen_fd, int bound)
             if (m.slots[i].pid == 0 && now >= m.slots[i].restart_ms)
                 master_spawn(&m, &m.slots[i]);
         sig = sigtimedwait(&set, NULL, &tick);
-        if (sig == SIGTERM || sig == SIGINT)
+        if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
             break;
         if (sig == SIGHUP)
             fprintf(stderr, "booking-fcgi: SIGHUP ignored (reload is not "

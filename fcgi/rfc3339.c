@@ -115,8 +115,8 @@ rfc3339_parse(const char *s, int64_t *us_out)
     secs = rfc3339_days_from_civil(y, mo, d) * SEC_PER_DAY
          + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
     /* The offset may carry the instant out of years 1..9999 in UTC. */
-    if (secs < rfc3339_days_from_civil(1, 1, 1) * SEC_PER_DAY
-        || secs >= rfc3339_days_from_civil(10000, 1, 1) * SEC_PER_DAY)
+    if (secs < RFC3339_US_MIN / US_PER_SEC
+        || secs > RFC3339_US_MAX / US_PER_SEC)
         return -1;
     *us_out = secs * US_PER_SEC + frac;
     return 0;

@@ -112,7 +112,8 @@ route_dispatch(struct handler_ctx *ctx)
 
 /*
  * Answer a database failure: 503 with Retry-After when PostgreSQL is
- * unreachable or overloaded, else 500. Either way libpq's text goes to
+ * unreachable or overloaded (nothing was done), 503 outcome_unknown when
+ * the connection broke during a write, else 500. Either way libpq's text goes to
  * the log with the request id, never to the client.
  */
 void
@@ -125,6 +126,13 @@ route_reply_db_failure(struct handler_ctx *ctx, enum db_status st)
         response_error(ctx->res, 503, "database_unavailable", NULL,
             "the service is temporarily unavailable, retry shortly");
         response_header(ctx->res, "Retry-After: 1");
+        return;
+    }
+    if (st == DB_UNKNOWN) {
+        /* No Retry-After: a blind retry could do it twice. */
+        response_error(ctx->res, 503, "outcome_unknown", NULL,
+            "the database connection was lost while this request was "
+            "being committed: it may or may not have taken effect");
         return;
     }
     response_error(ctx->res, 500, "internal_error", NULL,

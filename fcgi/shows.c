@@ -151,15 +151,19 @@ shows_get(struct handler_ctx *ctx)
 /*
  * A page cursor is "<start µs>_<id>" of the last show on the previous
  * page: opaque to clients, exact for the keyset (start_time, id) > cursor.
+ * The instant must be one a show can have (years 1..9999).
  */
 int
 shows_cursor_parse(const char *s, int64_t *start_us, int64_t *id)
 {
     char *end;
 
+    if (*s != '-' && (*s < '0' || *s > '9'))
+        return -1;
     errno = 0;
     *start_us = strtoll(s, &end, 10);
-    if (end == s || *end != '_' || errno != 0)
+    if (end == s || *end != '_' || errno != 0
+        || *start_us < RFC3339_US_MIN || *start_us > RFC3339_US_MAX)
         return -1;
     s = end + 1;
     return route_parse_id(s, strlen(s), id);

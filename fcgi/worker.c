@@ -8,6 +8,7 @@
 #include <fcgiapp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,6 @@
 
 #define WORKER_ID_MAX 64
 
-/* Set by SIGTERM/SIGINT; the only state a signal handler may touch. */
-static volatile sig_atomic_t worker_stop;
-
 struct worker {
     const struct config *cfg;
     struct db            db;
@@ -30,9 +28,8 @@ struct worker {
     unsigned long        served;
 };
 
-static void worker_on_signal(int sig);
-static int worker_signals(sigset_t *blocked, sigset_t *waiting);
-static int worker_wait(int listen_fd, const sigset_t *waiting);
+static int worker_signals(void);
+static int worker_wait(int listen_fd, int sig_fd, int *stop);
 static void worker_serve(struct worker *w, FCGX_Request *fr);
 static void worker_read_body(struct worker *w, FCGX_Request *fr,
     struct request *req);
@@ -42,59 +39,64 @@ static void worker_emit(FCGX_Request *fr, const struct request *req,
     const struct response *res);
 static void worker_log(const struct request *req, int status,
     const struct timespec *start);
+static void worker_log_clean(char *s);
 static const char *worker_param(FCGX_Request *fr, const char *name);
 
-static void
-worker_on_signal(int sig)
-{
-    (void) sig;
-    worker_stop = 1;
-}
-
 /*
- * SIGTERM and SIGINT stay blocked except while the worker waits for a
- * connection (ppoll), so a stop never interrupts a request half-served:
- * libfcgi treats an interrupted read or write as a broken connection.
+ * The stop signals (SIGTERM, SIGINT, SIGQUIT) stay blocked and are read
+ * from a signalfd polled beside the listening socket: a stop never
+ * interrupts a request half-served (libfcgi treats an interrupted read or
+ * write as a broken connection), and it is seen even when the socket is
+ * always ready. SIGUSR1, which libfcgi would take as a silent request to
+ * stop accepting, and SIGHUP are ignored. Call it after FCGX_Init(),
+ * which installs its own SIGUSR1 handler. Returns the signalfd or -1.
  */
 static int
-worker_signals(sigset_t *blocked, sigset_t *waiting)
+worker_signals(void)
 {
     struct sigaction sa;
+    sigset_t         stop;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = worker_on_signal;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
-        return -1;
     sa.sa_handler = SIG_IGN;
-    if (sigaction(SIGPIPE, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0)
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGPIPE, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0
+        || sigaction(SIGUSR1, &sa, NULL) < 0
+        || sigaction(SIGUSR2, &sa, NULL) < 0)
         return -1;
-    sigemptyset(blocked);
-    sigaddset(blocked, SIGTERM);
-    sigaddset(blocked, SIGINT);
-    if (sigprocmask(SIG_BLOCK, blocked, waiting) < 0)
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGQUIT);
+    if (sigprocmask(SIG_BLOCK, &stop, NULL) < 0)
         return -1;
-    sigdelset(waiting, SIGTERM);
-    sigdelset(waiting, SIGINT);
-    return 0;
+    return signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 /*
  * Sleep until the listening socket has a connection or a stop signal
- * arrives. Returns 0 when there may be a connection to accept.
+ * arrives (then *stop is set). Returns 0 when there may be a connection
+ * to accept.
  */
 static int
-worker_wait(int listen_fd, const sigset_t *waiting)
+worker_wait(int listen_fd, int sig_fd, int *stop)
 {
-    struct pollfd pfd = { .fd = listen_fd, .events = POLLIN, .revents = 0 };
+    struct pollfd           pfd[2] = { { listen_fd, POLLIN, 0 },
+                                       { sig_fd, POLLIN, 0 } };
+    struct signalfd_siginfo si;
 
-    if (ppoll(&pfd, 1, NULL, waiting) < 0) {
+    if (poll(pfd, 2, -1) < 0) {
         if (errno != EINTR)
-            fprintf(stderr, "booking-fcgi: ppoll() failed: %s\n",
+            fprintf(stderr, "booking-fcgi: poll() failed: %s\n",
                 strerror(errno));
         return -1;
     }
-    return 0;
+    if (pfd[1].revents & POLLIN) {
+        while (read(sig_fd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+            *stop = 1;
+        return -1;
+    }
+    return (pfd[0].revents & POLLIN) ? 0 : -1;
 }
 
 static const char *
@@ -167,12 +169,24 @@ worker_emit(FCGX_Request *fr, const struct request *req,
         "X-Request-Id: %s\r\n"
         "Content-Length: %zu\r\n", res->status,
         response_reason(res->status), req->request_id, body_len);
+    /* head fits the longest headers response_header() keeps */
     for (i = 0; i < res->nheaders; i++)
         n += snprintf(head + n, sizeof(head) - (size_t) n, "%s\r\n",
             res->headers[i]);
     n += snprintf(head + n, sizeof(head) - (size_t) n, "\r\n");
+    if ((size_t) n >= sizeof(head))
+        n = (int) sizeof(head) - 1;
     FCGX_PutStr(head, n, fr->out);
     FCGX_PutStr(body, (int) body_len, fr->out);
+}
+
+/* Replace what could forge or split a log line: controls, spaces, bytes >= 0x7f. */
+static void
+worker_log_clean(char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char) *s < 0x21 || (unsigned char) *s > 0x7e)
+            *s = '?';
 }
 
 /*
@@ -183,19 +197,18 @@ static void
 worker_log(const struct request *req, int status, const struct timespec *start)
 {
     struct timespec end;
-    char            path[256];
-    size_t          i;
+    char            path[256], method[16];
     double          ms;
 
     clock_gettime(CLOCK_MONOTONIC, &end);
     ms = (double) (end.tv_sec - start->tv_sec) * 1e3
        + (double) (end.tv_nsec - start->tv_nsec) / 1e6;
     snprintf(path, sizeof(path), "%s", req->path);
-    for (i = 0; path[i] != '\0'; i++)
-        if ((unsigned char) path[i] < 0x21 || (unsigned char) path[i] > 0x7e)
-            path[i] = '?';
+    snprintf(method, sizeof(method), "%s", req->method);
+    worker_log_clean(path);
+    worker_log_clean(method);
     fprintf(stderr, "booking-fcgi: %s %s %d %.2fms request_id=%s\n",
-        req->method, path, status, ms, req->request_id);
+        method, path, status, ms, req->request_id);
 }
 
 /* Turn the FastCGI request into a struct request, route it, answer it. */
@@ -242,27 +255,29 @@ worker_serve(struct worker *w, FCGX_Request *fr)
 
 /*
  * The worker's life: connect (a database that is down now is retried on
- * demand), then accept and serve one request at a time until told to
- * stop. On stop, connections already queued on the socket are still
- * served, for at most half the drain time, so a stop drops none of them.
+ * demand), then accept and serve one request at a time until a stop
+ * signal. On stop, when drain_backlog (we bound the socket, which dies
+ * with us), connections already queued on it are still served, for at
+ * most half the drain time; on an inherited socket they are left for the
+ * next server, since systemd keeps the socket. An accept error other
+ * than a lost race ends the worker, for the master to start a fresh one.
  * Returns the process exit status.
  */
 int
-worker_run(const struct config *cfg, int listen_fd)
+worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
 {
     struct worker w;
     FCGX_Request  fr;
-    sigset_t      blocked, waiting;
     time_t        drain_until = 0;
-    struct timespec backoff = { 0, 100 * 1000 * 1000 };
-    int           rc, status = 1;
+    int           rc, sig_fd = -1, stop = 0, status = 1;
 
     memset(&w, 0, sizeof(w));
     w.cfg = cfg;
-    db_init(&w.db, cfg->database_url, cfg->db_connect_timeout, "booking-fcgi");
+    db_init(&w.db, cfg, "booking-fcgi");
     w.body = malloc(REQUEST_BODY_MAX + 1);
-    if (w.body == NULL || worker_signals(&blocked, &waiting) < 0
-        || FCGX_Init() != 0 || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
+    if (w.body == NULL || FCGX_Init() != 0
+        || (sig_fd = worker_signals()) < 0
+        || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
         fprintf(stderr, "booking-fcgi: worker set-up failed: %s\n",
             strerror(errno));
         goto out;
@@ -272,26 +287,26 @@ worker_run(const struct config *cfg, int listen_fd)
             (long) getpid(), w.db.err);
 
     for (;;) {
-        if (worker_stop && drain_until == 0)
-            drain_until = time(NULL) + (cfg->drain_seconds + 1) / 2;
-        if (worker_stop && time(NULL) >= drain_until)
-            break;
-        if (!worker_stop && worker_wait(listen_fd, &waiting) < 0)
+        if (!stop && worker_wait(listen_fd, sig_fd, &stop) < 0 && !stop)
             continue;
+        if (stop && drain_until == 0)
+            drain_until = time(NULL) + (cfg->drain_seconds + 1) / 2;
+        if (stop && (!drain_backlog || time(NULL) >= drain_until))
+            break;
         rc = FCGX_Accept_r(&fr);
         if (rc < 0) {
-            /* The socket is non-blocking: another worker won the race. */
+            /* The socket is non-blocking: another worker won the race,
+             * or, when stopping, the backlog is empty. */
             if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-                if (worker_stop)
+                if (stop)
                     break;
                 continue;
             }
             fprintf(stderr, "booking-fcgi: FCGX_Accept_r() failed: %s\n",
                 rc > -4096 ? strerror(-rc) : "libfcgi error");
-            if (worker_stop)
-                break;
-            nanosleep(&backoff, NULL);   /* no busy loop on a bad socket */
-            continue;
+            if (!stop)
+                goto out;
+            break;
         }
         worker_serve(&w, &fr);
         FCGX_Finish_r(&fr);
@@ -300,6 +315,8 @@ worker_run(const struct config *cfg, int listen_fd)
     status = 0;
 
 out:
+    if (sig_fd >= 0)
+        close(sig_fd);
     db_cleanup(&w.db);
     free(w.body);
     return status;

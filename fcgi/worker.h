@@ -5,6 +5,6 @@
 
 #include "config.h"
 
-int worker_run(const struct config *cfg, int listen_fd);
+int worker_run(const struct config *cfg, int listen_fd, int drain_backlog);
 
 #endif

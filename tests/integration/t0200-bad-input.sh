@@ -279,7 +279,8 @@ for q in limit=0 limit=1001 limit=abc limit=-1 limit= limit 'limit=1.5' 'limit=+
     check "GET /shows?$q: 400 field limit" is_error 400 invalid_value limit
 done
 for q in cursor=garbage cursor= cursor cursor=1_0 cursor=1_ cursor=_1 cursor=1_-1 \
-         cursor=99999999999999999999_1 'cursor=%zz'; do
+         cursor=99999999999999999999_1 'cursor=%zz' cursor=9223372036854775807_1 \
+         cursor=253402300800000000_1; do
     req GET "/shows?$q"
     check "GET /shows?$q: 400 field cursor" is_error 400 invalid_value cursor
 done

@@ -53,3 +53,13 @@ check "every acknowledged booking is stored CONFIRMED" eq \
     "$(sql "SELECT count(*) FROM bookings WHERE status = 'CONFIRMED' AND id IN ($(cat "$TMP_T/acked"))")" "$ok201"
 check "no booking beyond the 201s and the in-flight 502s" \
     test "$confirmed" -le "$((ok201 + n502))"
+
+# SIGUSR1 means "stop accepting" to libfcgi: a stray one must not wedge a
+# worker (it used to spin on a latched flag, serving nothing).
+usr1=$(workers | head -n 1)
+kill -USR1 "$usr1"
+for _ in $(seq 1 20); do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 "$BASE_URL/shows/$show"
+done >"$TMP_T/usr1"
+check "after SIGUSR1 every request is still served" eq "$(grep -c '^200$' "$TMP_T/usr1")" 20
+check "and the worker is still alive" kill -0 "$usr1"

@@ -42,3 +42,13 @@ done
 check "the workers reconnect after PostgreSQL restarts" test "$ok" -ge 8
 post_json /book "{\"show_id\":$show,\"seat_count\":1}"
 check "book works again" eq "$STATUS" 201
+
+# A restart while the workers are idle: their next request goes out on a
+# fresh connection, not into the dead one (which answered 503 once).
+pg_ctl_as -D "$PG_DIR" -l "$PG_DIR/server.log" -m fast -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=''" restart >/dev/null
+for _ in $(seq 1 $((WORKERS * 3))); do
+    curl -s -o /dev/null -w '%{http_code}\n' "$BASE_URL/shows/$show"
+done >"$TMP_T/after-restart"
+check "after a PostgreSQL restart no request gets a 503" \
+    eq "$(grep -vc '^200$' "$TMP_T/after-restart")" 0

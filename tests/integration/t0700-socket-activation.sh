@@ -26,7 +26,23 @@ check "a request through nginx starts it and is served" eq "$STATUS" 201
 post_json /book "{\"show_id\":$show,\"seat_count\":2}"
 check "it books" eq "$STATUS" 201
 check "it took the socket from systemd" grep -q "using the socket passed by systemd" "$STACK_DIR/fcgi.log"
-check "it stops on SIGTERM" stack_fcgi_stop_pid "$activated"
+
+# Stop under a load that keeps the socket's backlog full: every worker
+# must still see the signal, finish its request and exit, leaving the
+# queued connections to the next server (systemd keeps the socket).
+load_until=$(( $(date +%s) + 4 ))
+for c in $(seq 1 16); do
+    while [ "$(date +%s)" -lt "$load_until" ]; do
+        curl -s -o /dev/null --max-time 5 "$BASE_URL/shows/$show"
+    done &
+done
+sleep 1
+stopped_at=$(date +%s%N)
+check "it stops on SIGTERM under load" stack_fcgi_stop_pid "$activated"
+stop_ms=$(( ($(date +%s%N) - stopped_at) / 1000000 ))
+check "promptly (${stop_ms} ms), not after the drain deadline" test "$stop_ms" -lt 3000
+check "no worker had to be killed" bash -c "! grep -q 'did not stop' '$STACK_DIR/fcgi.log'"
+wait
 check "it leaves the inherited socket path in place" test -S "$sock"
 
 stack_fcgi_start

@@ -245,6 +245,8 @@ test_cursor_parse(void **state)
         "", "_", "_1", "1_", "1_0", "1_01", "1", "1-2", "1_2x", "abc_1",
         "1__2", "1_-2", "1_+2", "1_ 2", "1x_2", "1_9223372036854775808",
         "99999999999999999999_1", "-99999999999999999999_1",
+        "9223372036854775807_3", "253402300800000000_3",
+        "-62135596800000001_3", " 5_1", "+5_1",
     };
     int64_t start = 0, id = 0;
     size_t  i;
@@ -261,9 +263,13 @@ test_cursor_parse(void **state)
         0);
     assert_int_equal(start, 0);
     assert_int_equal(id, INT64_MAX);
-    assert_int_equal(shows_cursor_parse("9223372036854775807_3", &start, &id),
+    /* the instant must be one a show can have: years 1..9999 */
+    assert_int_equal(shows_cursor_parse("253402300799999999_3", &start, &id),
         0);
-    assert_int_equal(start, INT64_MAX);
+    assert_int_equal(start, 253402300799999999LL);
+    assert_int_equal(shows_cursor_parse("-62135596800000000_3", &start, &id),
+        0);
+    assert_int_equal(start, -62135596800000000LL);
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (shows_cursor_parse(bad[i], &start, &id) == 0)
             fail_msg("cursor \"%s\" accepted", bad[i]);
