@@ -49,6 +49,9 @@ Try:
        -d '{"name":"Hamlet","start_time":"$(date -u -d '+30 days' +%Y-%m-%dT18:00:00Z)","total_seats":100}'
   curl -s -X POST $BASE_URL/book -H 'Content-Type: application/json' -d '{"show_id":1,"seat_count":2}'
 
+Sweep lapsed holds by hand (systemd does it every minute in production):
+  DATABASE_URL=$DATABASE_URL $ROOT/$BUILD/booking-expire
+
 Ctrl-C stops it.
 INFO
 
