@@ -32,6 +32,7 @@ static int jc_utf8(struct jc *c);
 static int jc_number(struct jc *c);
 static int jc_digits(struct jc *c);
 static int jc_literal(struct jc *c, const char *word);
+static int jc_next(struct jc *c, int close);
 
 static int
 jc_fail(struct jc *c, const char *err)
@@ -180,40 +181,56 @@ jc_string(struct jc *c)
     return jc_fail(c, "is truncated");
 }
 
+/*
+ * After a member of an array or object: the closing bracket (returns 1),
+ * or a comma to go on (returns 0), or an error (-1).
+ */
+static int
+jc_next(struct jc *c, int close)
+{
+    jc_ws(c);
+    if (jc_peek(c) == close) {
+        c->pos++;
+        return 1;
+    }
+    if (jc_peek(c) != ',')
+        return jc_fail(c, c->pos < c->len ? "is not valid JSON"
+                                          : "is truncated");
+    c->pos++;
+    return 0;
+}
+
 static int
 jc_array(struct jc *c, int depth)
 {
+    int rc = 0;
+
     c->pos++;
     jc_ws(c);
     if (jc_peek(c) == ']') {
         c->pos++;
         return 0;
     }
-    for (;;) {
+    while (rc == 0) {
         if (jc_value(c, depth + 1) < 0)
             return -1;
-        jc_ws(c);
-        if (jc_peek(c) == ']') {
-            c->pos++;
-            return 0;
-        }
-        if (jc_peek(c) != ',')
-            return jc_fail(c, c->pos < c->len ? "is not valid JSON"
-                                              : "is truncated");
-        c->pos++;
+        rc = jc_next(c, ']');
     }
+    return rc < 0 ? -1 : 0;
 }
 
 static int
 jc_object(struct jc *c, int depth)
 {
+    int rc = 0;
+
     c->pos++;
     jc_ws(c);
     if (jc_peek(c) == '}') {
         c->pos++;
         return 0;
     }
-    for (;;) {
+    while (rc == 0) {
         jc_ws(c);
         if (jc_peek(c) != '"')
             return jc_fail(c, c->pos < c->len
@@ -228,16 +245,9 @@ jc_object(struct jc *c, int depth)
         c->pos++;
         if (jc_value(c, depth + 1) < 0)
             return -1;
-        jc_ws(c);
-        if (jc_peek(c) == '}') {
-            c->pos++;
-            return 0;
-        }
-        if (jc_peek(c) != ',')
-            return jc_fail(c, c->pos < c->len ? "is not valid JSON"
-                                              : "is truncated");
-        c->pos++;
+        rc = jc_next(c, '}');
     }
+    return rc < 0 ? -1 : 0;
 }
 
 /* A value nested depth containers deep; recursion is bounded by max_depth. */

@@ -12,41 +12,16 @@
 /* The Makefile puts -Ifcgi first: json-c ships a json.h of its own. */
 #include "json.h"
 #include "request.h"
+#include "unit.h"
 
 /* A string literal as (pointer, length), so embedded NULs count. */
 #define LIT(s) (s), (sizeof(s) - 1)
 
-/* res holds the error answer {status, "error": code, "field": field}. */
-#define ASSERT_ERROR(res, st, code, fld) do {                            \
-        assert_int_equal((res)->status, (st));                           \
-        assert_non_null(body_get((res), "error"));                       \
-        assert_string_equal(body_get((res), "error"), (code));           \
-        assert_non_null(body_get((res), "message"));                     \
-        if ((fld) == NULL) {                                             \
-            assert_null(body_get((res), "field"));                       \
-        } else {                                                         \
-            assert_non_null(body_get((res), "field"));                   \
-            assert_string_equal(body_get((res), "field"), (fld));        \
-        }                                                                \
-    } while (0)
-
-static const char *body_get(const struct response *res, const char *key);
 static json_object *parse_body(const char *content_type, const char *body,
     size_t len, struct response *res);
 static void print_escaped(size_t i, const char *s);
 static int count_parsed(const char *const *bodies, size_t n);
 static size_t nested_body(char *buf, size_t size, int levels);
-
-/* res->body[key] as a string, or NULL when absent. */
-static const char *
-body_get(const struct response *res, const char *key)
-{
-    json_object *v;
-
-    if (res->body == NULL || !json_object_object_get_ex(res->body, key, &v))
-        return NULL;
-    return json_object_get_string(v);
-}
 
 /* Run json_body_parse_or_reply on a POST with this type and body. */
 static json_object *

@@ -12,36 +12,11 @@
 /* The Makefile puts -Ifcgi first: json-c ships a json.h of its own. */
 #include "json.h"
 #include "request.h"
+#include "unit.h"
 
-/* res holds the error answer {status, "error": code, "field": field}. */
-#define ASSERT_ERROR(res, st, code, fld) do {                            \
-        assert_int_equal((res)->status, (st));                           \
-        assert_non_null(body_get((res), "error"));                       \
-        assert_string_equal(body_get((res), "error"), (code));           \
-        assert_non_null(body_get((res), "message"));                     \
-        if ((fld) == NULL) {                                             \
-            assert_null(body_get((res), "field"));                       \
-        } else {                                                         \
-            assert_non_null(body_get((res), "field"));                   \
-            assert_string_equal(body_get((res), "field"), (fld));        \
-        }                                                                \
-    } while (0)
-
-static const char *body_get(const struct response *res, const char *key);
 static json_object *object_with(json_object *value);
 static void expect_int_error(const char *const *bodies, size_t n,
     int64_t min, int64_t max, const char *code);
-
-/* res->body[key] as a string, or NULL when absent. */
-static const char *
-body_get(const struct response *res, const char *key)
-{
-    json_object *v;
-
-    if (res->body == NULL || !json_object_object_get_ex(res->body, key, &v))
-        return NULL;
-    return json_object_get_string(v);
-}
 
 /* {"f": value}, taking ownership of value (which may be NULL for null). */
 static json_object *
