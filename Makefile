@@ -24,7 +24,7 @@ LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/config.c fcgi/db.c \
-            fcgi/health.c fcgi/json.c fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c \
+            fcgi/health.c fcgi/idempotency.c fcgi/json.c fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c \
             fcgi/query.c fcgi/request.c fcgi/rfc3339.c fcgi/route.c \
             fcgi/shows.c fcgi/worker.c
 LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o)

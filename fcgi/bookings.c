@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "idempotency.h"
 #include "json.h"
 #include "rfc3339.h"
 
@@ -12,6 +13,9 @@ struct book_reply {
     const char *code;       /* NULL: success, and message is "message" */
     const char *message;
 };
+
+#define KEY_REUSED { 422, "idempotency_key_reused", \
+                     "this Idempotency-Key was used with a different request" }
 
 /*
  * What each outcome answers, per operation. 503 and 500 are answered by
@@ -25,6 +29,7 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
         [BOOK_NOT_FOUND] = { 404, "show_not_found", "no show has this id" },
         [BOOK_STARTED]   = { 409, "show_started",
                              "this show has already started" },
+        [BOOK_KEY_REUSED] = KEY_REUSED,
     },
     [BOOK_OP_CONFIRM] = {
         [BOOK_OK]        = { 200, NULL, "Booking CONFIRMED" },
@@ -35,6 +40,7 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
                              "this booking failed and cannot be confirmed" },
         [BOOK_CANCELLED] = { 409, "booking_cancelled",
                              "this booking was cancelled" },
+        [BOOK_KEY_REUSED] = KEY_REUSED,
     },
     [BOOK_OP_CANCEL] = {
         [BOOK_OK]        = { 200, NULL, "Booking CANCELLED" },
@@ -46,12 +52,15 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
         [BOOK_STARTED]   = { 409, "show_started",
                              "the show has started; it can no longer be "
                              "cancelled" },
+        [BOOK_KEY_REUSED] = KEY_REUSED,
     },
 };
 
 static json_object *emit_booking(const struct db_booking *b);
 static void bookings_reply(struct handler_ctx *ctx, enum book_op op,
-    enum book_result r, const struct db_booking *booking);
+    enum book_result r, const struct db_booking *booking,
+    const struct db_idem *idem);
+static void bookings_change(struct handler_ctx *ctx, enum book_op op);
 static int bookings_hold_or_reply(json_object *body, int *hold,
     struct response *res);
 
@@ -83,11 +92,12 @@ emit_booking(const struct db_booking *b)
  */
 static void
 bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
-    const struct db_booking *booking)
+    const struct db_booking *booking, const struct db_idem *idem)
 {
     const struct book_reply *reply = &book_replies[op][r];
     json_object             *answer;
 
+    idempotency_reply(ctx->res, idem);
     if (r == BOOK_UNAVAILABLE || r == BOOK_UNKNOWN || r == BOOK_DB_ERROR
         || reply->status == 0) {
         route_reply_db_failure(ctx, r == BOOK_UNAVAILABLE ? DB_UNAVAILABLE
@@ -97,7 +107,7 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
     if (reply->code != NULL) {
         response_error(ctx->res, reply->status, reply->code, NULL,
             reply->message);
-        if (r != BOOK_NOT_FOUND && booking->id != 0)
+        if (r != BOOK_NOT_FOUND && r != BOOK_KEY_REUSED && booking->id != 0)
             json_object_object_add(ctx->res->body, "booking",
                 emit_booking(booking));
         return;
@@ -140,6 +150,8 @@ void
 bookings_create(struct handler_ctx *ctx)
 {
     struct db_booking booking = { 0 };
+    struct db_idem    idem;
+    char              line[IDEMPOTENCY_LINE_MAX];
     json_object      *body;
     int64_t           show_id, seats;
     int               hold;
@@ -150,33 +162,44 @@ bookings_create(struct handler_ctx *ctx)
                                 ctx->res) == 0
         && json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
                                    &seats, ctx->res) == 0
-        && bookings_hold_or_reply(body, &hold, ctx->res) == 0)
-        bookings_reply(ctx, BOOK_OP_CREATE, db_booking_create(ctx->db,
-            show_id, seats, hold ? ctx->cfg->hold_ttl_seconds : 0, &booking),
-            &booking);
+        && bookings_hold_or_reply(body, &hold, ctx->res) == 0
+        && idempotency_key_or_reply(ctx->req, ctx->req->body, &idem, line,
+                                    sizeof(line), ctx->res) == 0)
+        bookings_reply(ctx, BOOK_OP_CREATE, db_booking_run(ctx->db, &idem,
+            BOOK_OP_CREATE, show_id, seats,
+            hold ? ctx->cfg->hold_ttl_seconds : 0, &booking),
+            &booking, &idem);
     json_object_put(body);
+}
+
+/* Confirm or cancel ctx->id; the request body, if any, is ignored. */
+static void
+bookings_change(struct handler_ctx *ctx, enum book_op op)
+{
+    struct db_booking booking = { 0 };
+    struct db_idem    idem;
+    char              line[IDEMPOTENCY_LINE_MAX];
+
+    if (idempotency_key_or_reply(ctx->req, "", &idem, line, sizeof(line),
+                                 ctx->res) < 0)
+        return;
+    bookings_reply(ctx, op,
+        db_booking_run(ctx->db, &idem, op, ctx->id, 0, 0, &booking),
+        &booking, &idem);
 }
 
 /* POST /bookings/{id}/confirm -> 200 CONFIRMED (again on a retry), or 409. */
 void
 bookings_confirm(struct handler_ctx *ctx)
 {
-    struct db_booking booking = { 0 };
-
-    bookings_reply(ctx, BOOK_OP_CONFIRM,
-        db_booking_change(ctx->db, BOOK_OP_CONFIRM, ctx->id, &booking),
-        &booking);
+    bookings_change(ctx, BOOK_OP_CONFIRM);
 }
 
 /* POST /bookings/{id}/cancel -> 200 CANCELLED (again on a retry), or 409. */
 void
 bookings_cancel(struct handler_ctx *ctx)
 {
-    struct db_booking booking = { 0 };
-
-    bookings_reply(ctx, BOOK_OP_CANCEL,
-        db_booking_change(ctx->db, BOOK_OP_CANCEL, ctx->id, &booking),
-        &booking);
+    bookings_change(ctx, BOOK_OP_CANCEL);
 }
 
 /* GET /bookings/{id} -> 200 {"booking":{...}} or 404. */

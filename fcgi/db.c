@@ -22,7 +22,8 @@ enum db_exec_status {
 enum db_stmt_id {
     ST_PING, ST_SHOW_CREATE, ST_SHOW_GET, ST_SHOW_LIST_FIRST,
     ST_SHOW_LIST_AFTER, ST_BOOKING_CREATE, ST_BOOKING_CONFIRM,
-    ST_BOOKING_CANCEL, ST_BOOKING_GET, ST_HOLDS_EXPIRE, ST_COUNT
+    ST_BOOKING_CANCEL, ST_BOOKING_GET, ST_HOLDS_EXPIRE, ST_IDEM_PRUNE,
+    ST_COUNT
 };
 
 struct db_stmt {
@@ -45,12 +46,17 @@ struct db_stmt {
 
 static const struct db_stmt db_stmts[ST_COUNT] = {
     [ST_PING] = { "ping", "SELECT 1", 1 },
+    /* Writes go through the *_keyed() functions of
+     * sql/006_idempotency.sql: $1 is the Idempotency-Key or NULL, $2 and
+     * $3 the request line and body that fingerprint it. */
     [ST_SHOW_CREATE] = { "show_create",
-      "INSERT INTO shows (name, start_time, total_seats)"
-      " VALUES ($1::text,"                   /* name */
-      "         from_epoch_us($2::int8),"    /* start time */
-      "         $3::int4)"                   /* total seats */
-      " RETURNING " SHOW_COLUMNS, 0 },
+      "SELECT k.outcome, (k.r).id, (k.r).name, (k.r).start_us,"
+      "       (k.r).total_seats, (k.r).booked_seats, (k.r).available_seats,"
+      "       k.replayed"
+      " FROM show_create_keyed($1::text, $2::text || E'\\n' || $3::text,"
+      "                        $4::text,"            /* name */
+      "                        $5::int8,"            /* start time */
+      "                        $6::int4) k", 0 },    /* total seats */
     [ST_SHOW_GET] = { "show_get",
       "SELECT " SHOW_COLUMNS " FROM shows WHERE id = $1::int8", 1 },
     [ST_SHOW_LIST_FIRST] = { "show_list_first",
@@ -60,21 +66,22 @@ static const struct db_stmt db_stmts[ST_COUNT] = {
       "SELECT " SHOW_COLUMNS " FROM shows"
       " WHERE (start_time, id) > (from_epoch_us($1::int8), $2::int8)"
       " ORDER BY start_time, id LIMIT $3::int4", 1 },
-    [ST_BOOKING_CREATE] = { "booking_create",
-      "SELECT * FROM book_seats($1::int8,"   /* show id */
-      "                         $2::int4,"   /* seat count */
-      "                         $3::int4)",  /* hold seconds, NULL: confirm */
-      0 },
+#define BOOKING_KEYED(op) \
+      "SELECT (k.r).*, k.replayed" \
+      " FROM booking_keyed($1::text, $2::text || E'\\n' || $3::text, '" op "'," \
+      "                    $4::int8,"   /* show id (book), booking id */ \
+      "                    $5::int4,"   /* seat count (book) */ \
+      "                    $6::int4) k" /* hold seconds, NULL: confirm */
+    [ST_BOOKING_CREATE] = { "booking_create", BOOKING_KEYED("book"), 0 },
     /* confirm and cancel answer the same when repeated */
-    [ST_BOOKING_CONFIRM] = { "booking_confirm",
-      "SELECT * FROM confirm_booking($1::int8)", 1 },
-    [ST_BOOKING_CANCEL] = { "booking_cancel",
-      "SELECT * FROM cancel_booking($1::int8)", 1 },
+    [ST_BOOKING_CONFIRM] = { "booking_confirm", BOOKING_KEYED("confirm"), 1 },
+    [ST_BOOKING_CANCEL] = { "booking_cancel", BOOKING_KEYED("cancel"), 1 },
     [ST_BOOKING_GET] = { "booking_get",
       "SELECT (booking_view('ok', b)).* FROM bookings b WHERE id = $1::int8",
       1 },
     [ST_HOLDS_EXPIRE] = { "holds_expire",
       "SELECT more, holds, seats FROM expire_holds($1::int4)", 1 },
+    [ST_IDEM_PRUNE] = { "idem_prune", "SELECT idem_prune($1::int4)", 1 },
 };
 
 /* The outcome column of a booking_row, as the C enum. */
@@ -89,6 +96,7 @@ static const struct {
     { "expired",   BOOK_EXPIRED },
     { "failed",    BOOK_FAILED },
     { "cancelled", BOOK_CANCELLED },
+    { "key_reused", BOOK_KEY_REUSED },
 };
 
 static const enum db_stmt_id db_book_stmts[] = {
@@ -107,13 +115,15 @@ static enum db_exec_status db_classify(struct db *db, const char *stmt,
     PGresult *res);
 static PGresult *db_exec(struct db *db, enum db_stmt_id id, int nparams,
     const char *const *params, enum db_exec_status *st);
+static PGresult *db_exec_keyed(struct db *db, enum db_stmt_id id,
+    int keyed, int nparams, const char *const *params,
+    enum db_exec_status *st);
 static enum db_status db_status_of(enum db_exec_status st);
 static int64_t db_int(const PGresult *res, int row, int col);
 static void db_row_show(const PGresult *res, int row, struct db_show *out);
 static void db_row_booking(const PGresult *res, int row,
     struct db_booking *out);
-static enum book_result db_book_exec(struct db *db, enum db_stmt_id id,
-    int nparams, const char *const *params, struct db_booking *out);
+
 
 void
 db_init(struct db *db, const struct config *cfg, const char *application_name)
@@ -327,18 +337,26 @@ db_classify(struct db *db, const char *stmt, PGresult *res)
     return EXEC_ERROR;
 }
 
-/*
- * Run a prepared statement that returns rows. Returns the result (caller
- * PQclears it) with *st = EXEC_OK, or NULL with *st saying why. When the
- * connection broke under a statement that may be re-run, it is sent once
- * more on a fresh connection; for any other, the outcome is unknown.
- */
 static PGresult *
 db_exec(struct db *db, enum db_stmt_id id, int nparams,
     const char *const *params, enum db_exec_status *st)
 {
+    return db_exec_keyed(db, id, 0, nparams, params, st);
+}
+
+/*
+ * Run a prepared statement that returns rows. Returns the result (caller
+ * PQclears it) with *st = EXEC_OK, or NULL with *st saying why. When the
+ * connection broke under a statement that may be re-run (it answers the
+ * same twice, or it carries an idempotency key: keyed), it is sent once
+ * more on a fresh connection; for any other, the outcome is unknown.
+ */
+static PGresult *
+db_exec_keyed(struct db *db, enum db_stmt_id id, int keyed, int nparams,
+    const char *const *params, enum db_exec_status *st)
+{
     PGresult *res;
-    int       tries = db_stmts[id].rerun ? 2 : 1;
+    int       tries = db_stmts[id].rerun || keyed ? 2 : 1;
 
     do {
         if (db_ready(db) < 0) {
@@ -411,24 +429,43 @@ db_ping(struct db *db)
     return db_status_of(st);
 }
 
+/*
+ * Create a show, under idem's key when it has one. DB_KEY_REUSED when the
+ * key came with another request; idem->replayed when *out is the stored
+ * result of an earlier request with the key.
+ */
 enum db_status
-db_show_create(struct db *db, const char *name, int64_t start_us,
-    int64_t total_seats, struct db_show *out)
+db_show_create(struct db *db, struct db_idem *idem, const char *name,
+    int64_t start_us, int64_t total_seats, struct db_show *out)
 {
     char                start[24], total[24];
-    const char         *params[] = { name, start, total };
+    const char         *params[] = { idem->key, idem->request, idem->body,
+                                     name, start, total };
     enum db_exec_status st;
     PGresult           *res;
 
     snprintf(start, sizeof(start), "%lld", (long long) start_us);
     snprintf(total, sizeof(total), "%lld", (long long) total_seats);
-    res = db_exec(db, ST_SHOW_CREATE, 3, params, &st);
-    if (res != NULL && PQntuples(res) == 1)
-        db_row_show(res, 0, out);
-    else if (res != NULL)
-        st = EXEC_ERROR;
+    res = db_exec_keyed(db, ST_SHOW_CREATE, idem->key != NULL, 6, params,
+        &st);
+    if (res == NULL || PQntuples(res) != 1) {
+        PQclear(res);
+        return res != NULL ? DB_ERROR : db_status_of(st);
+    }
+    idem->replayed = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
+    if (strcmp(PQgetvalue(res, 0, 0), "key_reused") == 0) {
+        PQclear(res);
+        return DB_KEY_REUSED;
+    }
+    /* columns 1..6 are a show, as db_row_show() reads from 0 */
+    out->id = db_int(res, 0, 1);
+    snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, 0, 2));
+    out->start_us = db_int(res, 0, 3);
+    out->total_seats = db_int(res, 0, 4);
+    out->booked_seats = db_int(res, 0, 5);
+    out->available_seats = db_int(res, 0, 6);
     PQclear(res);
-    return db_status_of(st);
+    return DB_OK;
 }
 
 enum db_status
@@ -483,16 +520,26 @@ db_show_list(struct db *db, int has_cursor, int64_t after_start_us,
 }
 
 /*
- * Run one booking transaction (a SQL function returning a booking_row)
- * in one round trip. A deadlock or serialization failure is retried up to
+ * Run one booking transaction, op (book, confirm, cancel), in one round
+ * trip: book_seats(), confirm_booking() and cancel_booking() in
+ * sql/004_hold_functions.sql hold the locking, booking_keyed() in
+ * sql/006_idempotency.sql the key. id is the show for a booking, else
+ * the booking; seats and hold_seconds (0: confirm at once) are for
+ * booking only. A deadlock or serialization failure is retried up to
  * DB_RETRIES times: the call is atomic, so a failed attempt left nothing
- * behind. *out is filled whenever the outcome names a booking.
+ * behind. *out is filled whenever the outcome names a booking, and
+ * idem->replayed says whether it is the stored result of an earlier
+ * request with the same key.
  */
-static enum book_result
-db_book_exec(struct db *db, enum db_stmt_id id, int nparams,
-    const char *const *params, struct db_booking *out)
+enum book_result
+db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
+    int64_t id, int64_t seats, int hold_seconds, struct db_booking *out)
 {
-    const char         *stmt = db_stmts[id].name;
+    char                sid[24], nseats[24], hold[16];
+    const char         *params[] = { idem->key, idem->request, idem->body,
+                                     sid, nseats,
+                                     hold_seconds > 0 ? hold : NULL };
+    enum db_stmt_id     stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
     PGresult           *res = NULL;
@@ -500,16 +547,19 @@ db_book_exec(struct db *db, enum db_stmt_id id, int nparams,
     size_t              i;
     int                 attempt;
 
+    snprintf(sid, sizeof(sid), "%lld", (long long) id);
+    snprintf(nseats, sizeof(nseats), "%lld", (long long) seats);
+    snprintf(hold, sizeof(hold), "%d", hold_seconds);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec(db, id, nparams, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 6, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
         goto out;
     }
-    if (PQntuples(res) != 1 || PQnfields(res) != 8) {
+    if (PQntuples(res) != 1 || PQnfields(res) != 9) {
         snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
-            "columns", stmt, PQntuples(res), PQnfields(res));
+            "columns", db_stmts[stmt].name, PQntuples(res), PQnfields(res));
         goto out;
     }
     outcome = PQgetvalue(res, 0, 0);
@@ -518,47 +568,14 @@ db_book_exec(struct db *db, enum db_stmt_id id, int nparams,
             ret = db_outcomes[i].result;
     if (ret == BOOK_DB_ERROR)
         snprintf(db->err, sizeof(db->err), "%s: unknown outcome \"%s\"",
-            stmt, outcome);
+            db_stmts[stmt].name, outcome);
     else if (!PQgetisnull(res, 0, 1))
         db_row_booking(res, 0, out);
+    idem->replayed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
 
 out:
     PQclear(res);
     return ret;
-}
-
-/*
- * Book seat_count seats of a show: CONFIRMED at once, or held PENDING for
- * hold_seconds when that is positive. book_seats() in
- * sql/004_hold_functions.sql holds the locking. BOOK_OK and
- * BOOK_SOLD_OUT fill *out with the booking as recorded.
- */
-enum book_result
-db_booking_create(struct db *db, int64_t show_id, int64_t seat_count,
-    int hold_seconds, struct db_booking *out)
-{
-    char        sid[24], seats[24], hold[16];
-    const char *params[] = { sid, seats, hold_seconds > 0 ? hold : NULL };
-
-    snprintf(sid, sizeof(sid), "%lld", (long long) show_id);
-    snprintf(seats, sizeof(seats), "%lld", (long long) seat_count);
-    snprintf(hold, sizeof(hold), "%d", hold_seconds);
-    return db_book_exec(db, db_book_stmts[BOOK_OP_CREATE], 3, params, out);
-}
-
-/*
- * Confirm or cancel booking id (op); see confirm_booking() and
- * cancel_booking() for the outcomes. *out is filled unless not found.
- */
-enum book_result
-db_booking_change(struct db *db, enum book_op op, int64_t id,
-    struct db_booking *out)
-{
-    char        sid[24];
-    const char *params[] = { sid };
-
-    snprintf(sid, sizeof(sid), "%lld", (long long) id);
-    return db_book_exec(db, db_book_stmts[op], 1, params, out);
 }
 
 /*
@@ -605,4 +622,20 @@ db_booking_get(struct db *db, int64_t id, struct db_booking *out)
         ret = DB_NOT_FOUND;
     PQclear(res);
     return ret;
+}
+
+/* booking-expire's clean-up: delete up to limit keys older than 24 h. */
+enum db_status
+db_idem_prune(struct db *db, int limit, int64_t *pruned)
+{
+    char                lim[16];
+    const char         *params[] = { lim };
+    enum db_exec_status st;
+    PGresult           *res;
+
+    snprintf(lim, sizeof(lim), "%d", limit);
+    res = db_exec(db, ST_IDEM_PRUNE, 1, params, &st);
+    *pruned = res != NULL && PQntuples(res) == 1 ? db_int(res, 0, 0) : 0;
+    PQclear(res);
+    return db_status_of(st);
 }

@@ -32,6 +32,7 @@ enum db_status {
     DB_NOT_FOUND,
     DB_UNAVAILABLE,     /* connection down, overloaded, timed out: 503 */
     DB_UNKNOWN,         /* connection lost mid-write: may have committed */
+    DB_KEY_REUSED,      /* the Idempotency-Key came with another request */
     DB_ERROR            /* a bug or an unexpected answer: 500 */
 };
 
@@ -45,6 +46,7 @@ enum book_result {
     BOOK_FAILED,        /* the booking had failed (sold out) */
     BOOK_CANCELLED,
     BOOK_UNAVAILABLE,
+    BOOK_KEY_REUSED,    /* the Idempotency-Key came with another request */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
@@ -73,6 +75,14 @@ struct db_booking {
     char    reason[DB_STATUS_MAX];  /* "" when none */
 };
 
+/* A write's Idempotency-Key, and what fingerprints its request. */
+struct db_idem {
+    const char *key;        /* NULL: no key */
+    const char *request;    /* "POST /book": method and path */
+    const char *body;
+    int         replayed;   /* out: the stored result of an earlier try */
+};
+
 typedef int db_show_fn(const struct db_show *show, void *arg);
 
 void db_init(struct db *db, const struct config *cfg,
@@ -80,18 +90,19 @@ void db_init(struct db *db, const struct config *cfg,
 void db_cleanup(struct db *db);
 int db_connect(struct db *db);
 enum db_status db_ping(struct db *db);
-enum db_status db_show_create(struct db *db, const char *name,
-    int64_t start_us, int64_t total_seats, struct db_show *out);
+enum db_status db_show_create(struct db *db, struct db_idem *idem,
+    const char *name, int64_t start_us, int64_t total_seats,
+    struct db_show *out);
 enum db_status db_show_get(struct db *db, int64_t id, struct db_show *out);
 enum db_status db_show_list(struct db *db, int has_cursor,
     int64_t after_start_us, int64_t after_id, int limit, db_show_fn *fn,
     void *arg);
-enum book_result db_booking_create(struct db *db, int64_t show_id,
-    int64_t seat_count, int hold_seconds, struct db_booking *out);
-enum book_result db_booking_change(struct db *db, enum book_op op,
-    int64_t id, struct db_booking *out);
+enum book_result db_booking_run(struct db *db, struct db_idem *idem,
+    enum book_op op, int64_t id, int64_t seats, int hold_seconds,
+    struct db_booking *out);
 enum db_status db_holds_expire(struct db *db, int limit, int *more,
     int64_t *holds, int64_t *seats);
+enum db_status db_idem_prune(struct db *db, int limit, int64_t *pruned);
 enum db_status db_booking_get(struct db *db, int64_t id,
     struct db_booking *out);
 

@@ -36,7 +36,7 @@ main(int argc, char **argv)
     struct config   cfg;
     struct db       db;
     struct timespec start;
-    int64_t         holds = 0, seats = 0, h, s;
+    int64_t         holds = 0, seats = 0, h, s, pruned, pruned_all = 0;
     int             more = 1, status = 1;
     enum db_status  st = DB_OK;
 
@@ -59,6 +59,11 @@ main(int argc, char **argv)
         holds += h;
         seats += s;
     }
+    /* Idempotency keys are kept 24 hours; their clean-up rides along. */
+    for (pruned = 1; st == DB_OK && pruned > 0; pruned_all += pruned) {
+        pruned = 0;
+        st = db_idem_prune(&db, cfg.expire_batch, &pruned);
+    }
     if (st != DB_OK) {
         fprintf(stderr, "booking-expire: %s%s%s (after expiring %lld holds)\n",
             db.err, db.sqlstate[0] != '\0' ? " SQLSTATE " : "", db.sqlstate,
@@ -67,6 +72,9 @@ main(int argc, char **argv)
     }
     printf("expired %lld holds, released %lld seats in %.0f ms\n",
         (long long) holds, (long long) seats, expire_elapsed_ms(&start));
+    if (pruned_all > 0)
+        fprintf(stderr, "booking-expire: deleted %lld idempotency keys older "
+            "than 24 hours\n", (long long) pruned_all);
     status = 0;
 
 out:

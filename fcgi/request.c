@@ -73,6 +73,7 @@ response_reason(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
     case 503: return "Service Unavailable";
     default:  return "Internal Server Error";
     }

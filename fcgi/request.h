@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #define REQUEST_BODY_MAX   (64 * 1024)
-#define RESPONSE_HEADERS   4
+#define RESPONSE_HEADERS   5
 #define RESPONSE_HEADER_MAX 512
 
 struct request {
@@ -20,6 +20,7 @@ struct request {
     const char *query;          /* may be "" */
     const char *content_type;   /* may be NULL */
     const char *authorization;  /* may be NULL; never logged */
+    const char *idempotency_key;    /* may be NULL */
     const char *request_id;
     const char *body;           /* NUL-terminated, may contain NULs */
     size_t      body_len;

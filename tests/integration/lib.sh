@@ -28,8 +28,11 @@ post_json() {
     req POST "$path" "$data" -H "$JSON" "$@"
 }
 
+# admin_post BODY [CURL ARGS...]
 admin_post() {
-    post_json /admin/show "$1" -H "Authorization: Bearer $ADMIN_TOKEN"
+    local data=$1
+    shift
+    post_json /admin/show "$data" -H "Authorization: Bearer $ADMIN_TOKEN" "$@"
 }
 
 header() {
