@@ -12,6 +12,10 @@ STACK_DIR="$ROOT/.local/run"
 [ ${#STACK_DIR} -le 80 ] || STACK_DIR=$(mktemp -d /tmp/booking-run.XXXXXX)
 PORT=${PORT:-8080}
 export BUILD STACK_DIR
+# Every local client is 127.0.0.1: nginx's per-client limits are lifted
+# unless NGINX_RATE, NGINX_BURST or NGINX_CONNS say otherwise.
+export NGINX_RATE=${NGINX_RATE:-100000} NGINX_BURST=${NGINX_BURST:-100000}
+export NGINX_CONNS=${NGINX_CONNS:-60000}
 source scripts/stack.sh
 mkdir -p "$STACK_DIR"
 
