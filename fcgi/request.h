@@ -22,6 +22,7 @@ struct request {
     const char *authorization;  /* may be NULL; never logged */
     const char *idempotency_key;    /* may be NULL */
     const char *request_id;
+    const char *remote_addr;    /* may be NULL */
     const char *body;           /* NUL-terminated, may contain NULs */
     size_t      body_len;
     int         body_too_large;

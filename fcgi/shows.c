@@ -103,6 +103,12 @@ shows_create(struct handler_ctx *ctx)
 
     if (!auth_bearer_ok(ctx->req->authorization, ctx->cfg->admin_token,
                         ctx->cfg->admin_token_len)) {
+        /* Who tried, never what they presented. */
+        fprintf(stderr, "booking-fcgi: request_id=%s admin authentication "
+            "failed from %.64s: %s\n", ctx->req->request_id,
+            ctx->req->remote_addr != NULL ? ctx->req->remote_addr : "-",
+            ctx->req->authorization == NULL ? "no Authorization header"
+                                            : "wrong credentials");
         response_error(res, 401, "unauthorized", NULL,
             "a valid admin token is required: Authorization: Bearer <token>");
         response_header(res, "WWW-Authenticate: Bearer realm=\"booking\"");

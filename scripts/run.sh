@@ -27,6 +27,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 export DATABASE_URL
 scripts/migrate.sh
+# The server runs as the application role unless told otherwise: with
+# a given DATABASE_URL, APP_DATABASE_URL names the role for the server.
+APP_DATABASE_URL=${APP_DATABASE_URL:-$DATABASE_URL}
+export APP_DATABASE_URL
 
 token_note="(from ADMIN_TOKEN)"
 if [ -z "${ADMIN_TOKEN:-}" ] && [ -z "${ADMIN_TOKEN_FILE:-}" ]; then
@@ -43,7 +47,8 @@ tail -n 0 -f "$STACK_DIR/fcgi.log" >&2 &
 cat <<INFO
 
 booking service is up: $BASE_URL
-  DATABASE_URL=$DATABASE_URL
+  DATABASE_URL=$DATABASE_URL   (owner: migrations)
+  APP_DATABASE_URL=$APP_DATABASE_URL   (the services' role)
   admin token: $token_note
   worker log:  $STACK_DIR/fcgi.log (also shown below)
 
@@ -54,7 +59,7 @@ Try:
   curl -s -X POST $BASE_URL/book -H 'Content-Type: application/json' -d '{"show_id":1,"seat_count":2}'
 
 Sweep lapsed holds by hand (systemd does it every minute in production):
-  DATABASE_URL=$DATABASE_URL $ROOT/$BUILD/booking-expire
+  DATABASE_URL=$APP_DATABASE_URL $ROOT/$BUILD/booking-expire
 
 Ctrl-C stops it.
 INFO

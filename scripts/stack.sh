@@ -49,8 +49,11 @@ stack_pg_start() {
     stack_as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 30 \
         -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=''" \
         start >/dev/null || { tail -20 "$PG_DIR/server.log" >&2; return 1; }
+    # The owner runs migrations (and the tests' SQL); the services use
+    # booking_app, which migration 007 creates with only what they need.
     DATABASE_URL="postgresql://booking@127.0.0.1:$port/booking"
-    export DATABASE_URL
+    APP_DATABASE_URL="postgresql://booking_app@127.0.0.1:$port/booking"
+    export DATABASE_URL APP_DATABASE_URL
     psql -X -q "postgresql://booking@127.0.0.1:$port/postgres" -tAc \
         "SELECT 1 FROM pg_database WHERE datname = 'booking'" | grep -q 1 \
         || psql -X -q "postgresql://booking@127.0.0.1:$port/postgres" \
@@ -74,10 +77,12 @@ stack_pg_dir() {
     fi
 }
 
-# Start booking-fcgi on $STACK_DIR/fcgi.sock; sets FCGI_PID.
+# Start booking-fcgi on $STACK_DIR/fcgi.sock, as APP_DATABASE_URL's role
+# when there is one; sets FCGI_PID.
 stack_fcgi_start() {
     # A stale path would look ready before the new server has bound it.
     rm -f "$STACK_DIR/fcgi.sock"
+    DATABASE_URL=${APP_DATABASE_URL:-$DATABASE_URL} \
     FCGI_SOCKET="$STACK_DIR/fcgi.sock" FCGI_SOCKET_MODE=0666 \
         "$STACK_ROOT/$BUILD/booking-fcgi" 2>>"$STACK_DIR/fcgi.log" &
     FCGI_PID=$!

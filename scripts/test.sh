@@ -72,7 +72,7 @@ if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && scripts/migrate.sh >/dev/null \
    && stack_fcgi_start \
    && stack_nginx_start "$(stack_free_port)"; then
-    export BASE_URL DATABASE_URL FCGI_PID PG_DIR PG_BIN
+    export BASE_URL DATABASE_URL APP_DATABASE_URL FCGI_PID PG_DIR PG_BIN
     for t in tests/integration/t[0-9][0-9][0-9][0-9]-*.sh; do
         run_test "$(basename "$t" .sh)" bash "$t"
         # a test may restart the server: pick up its new pid

@@ -4,8 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 
 expire="$(cd "$(dirname "$0")/../.." && pwd)/$BUILD/booking-expire"
+# It runs as the services' role, as in production.
 run_expire() {
-    OUT=$("$expire" "$@" 2>&1)
+    OUT=$(DATABASE_URL=${EXPIRE_DB:-$APP_DATABASE_URL} "$expire" "$@" 2>&1)
     RC=$?
 }
 lapsed_left() {
@@ -53,8 +54,8 @@ sql "INSERT INTO bookings (show_id, seat_count, status, expires_at)
 live=()
 for s in "${shows[@]}"; do live+=("$(make_hold "$s" 2)"); done
 
-EXPIRE_BATCH=300 "$expire" >"$TMP_T/sweep1" 2>&1 & s1=$!
-EXPIRE_BATCH=300 "$expire" >"$TMP_T/sweep2" 2>&1 & s2=$!
+EXPIRE_BATCH=300 DATABASE_URL=$APP_DATABASE_URL "$expire" >"$TMP_T/sweep1" 2>&1 & s1=$!
+EXPIRE_BATCH=300 DATABASE_URL=$APP_DATABASE_URL "$expire" >"$TMP_T/sweep2" 2>&1 & s2=$!
 for s in "${shows[@]}"; do
     curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "$JSON" \
         -d "{\"show_id\":$s,\"seat_count\":1}" "$BASE_URL/book"
@@ -80,7 +81,7 @@ check "the backlog shows are back to what their live bookings hold" eq \
     "3,3,3,1,1"
 
 # Failures are loud.
-DATABASE_URL="postgresql://booking@127.0.0.1:1/booking" run_expire
+EXPIRE_DB="postgresql://booking_app@127.0.0.1:1/booking" run_expire
 check "database down: non-zero exit" test "$RC" -ne 0
 check "database down: a clear message" bash -c "echo \"\$1\" | grep -q '^booking-expire: .*connect'" _ "$OUT"
 EXPIRE_BATCH=0 run_expire
