@@ -74,6 +74,15 @@ if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && stack_nginx_start "$(stack_free_port)"; then
     export BASE_URL DATABASE_URL APP_DATABASE_URL FCGI_PID PG_DIR PG_BIN
     for t in tests/integration/t[0-9][0-9][0-9][0-9]-*.sh; do
+        # TESTS=t0200 (a prefix, or several separated by spaces) runs
+        # only those integration tests, for a quicker loop while working.
+        if [ -n "${TESTS:-}" ]; then
+            match=0
+            for want in $TESTS; do
+                case $(basename "$t") in "$want"*) match=1;; esac
+            done
+            [ "$match" -eq 1 ] || continue
+        fi
         run_test "$(basename "$t" .sh)" bash "$t"
         # a test may restart the server: pick up its new pid
         [ -f "$STACK_DIR/fcgi.pid" ] && FCGI_PID=$(cat "$STACK_DIR/fcgi.pid")
