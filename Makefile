@@ -56,8 +56,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbooking.a
 
 unit: $(UNIT_BIN)
 
-# Installs what is missing (apt-get as root), then runs every test.
-test: deps all unit
+# Installs what is missing (apt-get as root), replays the fuzz corpus
+# through the harnesses, then runs every test.
+test: deps all unit fuzz-regress
 	BUILD=$(BUILD) scripts/test.sh
 
 check: test
@@ -93,3 +94,6 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(BUILD)/expire.d $(UNIT_BIN:=.d)
+
+# make fuzz, make fuzz-regress (libFuzzer harnesses, built with clang)
+include tests/fuzz/fuzz.mk

@@ -61,4 +61,7 @@ command -v "$CC" >/dev/null 2>&1 \
 mapfile -t missing < <(fuzz_deps_packages)
 echo "fuzz-deps: installing ${missing[*]}" >&2
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fuzz_deps_ok || { echo "fuzz-deps: $CC still cannot build a libFuzzer harness" >&2; exit 1; }
+if ! fuzz_deps_ok; then
+    echo "fuzz-deps: $CC still cannot build a libFuzzer harness" >&2
+    exit 1
+fi
