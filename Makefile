@@ -97,3 +97,6 @@ clean:
 
 # make fuzz, make fuzz-regress (libFuzzer harnesses, built with clang)
 include tests/fuzz/fuzz.mk
+
+# make test-faults (the fault-injection suite, minutes long)
+include tests/faults/faults.mk
