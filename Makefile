@@ -100,3 +100,6 @@ include tests/fuzz/fuzz.mk
 
 # make test-faults (the fault-injection suite, minutes long)
 include tests/faults/faults.mk
+
+# make bench (the on-sale benchmark; see tests/bench/run.sh)
+include tests/bench/bench.mk

@@ -7,8 +7,9 @@ set -euo pipefail
 # run:   nginx, PostgreSQL server and client (psql runs the migrations)
 # test:  curl drives the HTTP API, jq reads its JSON answers, systemd
 #        brings systemd-analyze (unit checks) and systemd-socket-activate
+# bench: wrk drives the HTTP load (pgbench comes with postgresql-client)
 PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libcmocka-dev
-      nginx-light postgresql postgresql-client curl jq procps systemd)
+      nginx-light postgresql postgresql-client curl jq procps systemd wrk)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,47 @@
+-- wrk script: hold 2 seats (POST /book with "hold": true) on SHOW_ID,
+-- then confirm the hold (POST /bookings/{id}/confirm), over and over.
+-- Each 201 hold queues its booking id in this thread; the next request
+-- the thread sends confirms a queued hold, else makes a new one, so
+-- holds and confirms alternate. done() prints the acknowledged holds
+-- and confirms, which make bench checks against the database.
+-- usage: SHOW_ID=1 wrk -t2 -c64 -d10s -s tests/bench/hold_confirm.lua URL
+local show = os.getenv("SHOW_ID") or "1"
+local hold_body = '{"show_id":' .. show .. ',"seat_count":2,"hold":true}'
+local hold_hdrs = { ["Content-Type"] = "application/json" }
+local pending = {}          -- ids held and not yet confirmed, this thread
+local threads = {}
+holds, confirms = 0, 0      -- globals: done() reads them with thread:get
+
+function setup(thread)
+    table.insert(threads, thread)
+end
+
+function request()
+    local id = table.remove(pending)
+    if id then
+        return wrk.format("POST", "/bookings/" .. id .. "/confirm", {}, "")
+    end
+    return wrk.format("POST", "/book", hold_hdrs, hold_body)
+end
+
+function response(status, hdrs, body)
+    if status == 201 then
+        local id = body:match('"booking":{"id":(%d+)')
+        if id then
+            holds = holds + 1
+            table.insert(pending, id)
+        end
+    elseif status == 200 then
+        confirms = confirms + 1
+    end
+end
+
+function done(summary, latency, requests)
+    local h, c = 0, 0
+    for _, t in ipairs(threads) do
+        h = h + t:get("holds")
+        c = c + t:get("confirms")
+    end
+    io.write(string.format("bench: holds %d confirms %d pairs/s %.1f\n",
+        h, c, c / (summary.duration / 1e6)))
+end

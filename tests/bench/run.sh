@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# make bench: the real stack (throwaway PostgreSQL with fsync and
+# synchronous_commit on, booking-fcgi, nginx on loopback), loaded with
+# shows, then each scenario warmed up and measured with wrk (pgbench for
+# the ceiling), and one table printed and written to RESULTS.
+#
+# A benchmark prints figures; it does not fail on them. It exits
+# non-zero only when the run broke, or when a booking scenario left the
+# database wrong: a show oversold, booked_seats not the sum of its live
+# bookings, or fewer bookings recorded than the client saw acknowledged.
+#
+# BENCH_SECONDS (10) per scenario after BENCH_WARMUP (2) uncounted ones.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build/release}
+SECS=${BENCH_SECONDS:-10}
+WARM=${BENCH_WARMUP:-2}
+CONNS=64
+RESULTS=tests/bench/results/latest.txt
+STACK_DIR="$ROOT/.local/bench/$$"
+# A unix socket path must fit in 108 bytes: a deep checkout runs in /tmp.
+[ ${#STACK_DIR} -le 80 ] || STACK_DIR=$(mktemp -d /tmp/booking-bench.XXXXXX)
+# Every wrk connection comes from 127.0.0.1: lift nginx's per-client
+# limits, or the benchmark would measure the 429s.
+export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
+export BUILD STACK_DIR
+source scripts/stack.sh
+
+for tool in wrk pgbench psql nginx cc; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 2; }
+done
+[ -x "$BUILD/booking-fcgi" ] || { echo "bench: no $BUILD/booking-fcgi; make all" >&2; exit 2; }
+
+broken=0 INVARIANTS=   # an invariant failed: exit 1 after the table
+cleanup() {
+    local rc=$?
+    [ -z "${BG_PID:-}" ] || kill "$BG_PID" 2>/dev/null || true
+    stack_stop
+    if [ "$rc" -eq 0 ] || [ "$rc" -eq 130 ]; then   # done, or Ctrl-C
+        rm -rf "$STACK_DIR" "${PG_DIR:-}"
+    else
+        echo "bench: logs kept in $STACK_DIR" >&2
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$STACK_DIR" "$(dirname "$RESULTS")"
+say() { echo "bench: $*" >&2; }
+# Run a load generator in the background and wait for it: wrk stops and
+# exits 0 on SIGINT, and bash then skips its own INT trap, so Ctrl-C
+# would only end the current scenario. An interrupted wait runs the trap.
+run_bg() { "$@" & BG_PID=$!; wait "$BG_PID"; }
+sql() { psql -X -q -tA -F' ' -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "$1"; }
+
+# --- PostgreSQL: durability stays on, whatever the cluster's defaults --
+stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)"
+scripts/migrate.sh >/dev/null
+pg_settings=$(sql "SELECT string_agg(name || '=' || current_setting(name), ' '
+                   ORDER BY name) FROM pg_settings WHERE name IN ('fsync',
+                   'synchronous_commit', 'shared_buffers', 'max_connections',
+                   'commit_delay', 'wal_level')")
+pg_version=$(sql "SHOW server_version")
+[ "$(sql 'SHOW fsync')" = on ] && [ "$(sql 'SHOW synchronous_commit')" = on ] \
+    || { say "fsync and synchronous_commit must be on: $pg_settings"; exit 2; }
+say "postgres $pg_version: $pg_settings"
+
+# --- Data, in SQL (seconds, not minutes of POST /admin/show) -----------
+# Every show starts next year. Booking scenarios and the ceiling get
+# shows of their own, big enough not to sell out in the run: spread at
+# 2000/s for 10 s is 20 000 of 500 000 seats.
+sql "INSERT INTO shows (name, start_time, total_seats)
+     SELECT 'bench ' || kind || ' ' || g,
+            date_trunc('year', now()) + interval '1 year' + (o + g) * interval '1 hour',
+            seats
+       FROM (VALUES ('spread', 0, 1000, 500), ('hot', 2000, 1, 200000),
+                    ('hot-holds', 3000, 1, 200000), ('ceiling-spread', 4000, 1000, 500),
+                    ('ceiling-hot', 6000, 1, 200000)) AS k (kind, o, n, seats),
+            generate_series(1, n) AS g
+      ORDER BY o, g; ANALYZE" >/dev/null
+# first id of each kind; the Lua and pgbench scripts need them consecutive
+declare -A FIRST
+while read -r kind first n; do
+    [ $(( n )) -eq 1 ] || [ $(( n )) -eq 1000 ] || { say "bad ids for $kind"; exit 2; }
+    FIRST[$kind]=$first
+done < <(sql "SELECT split_part(name, ' ', 2), min(id),
+                     CASE WHEN max(id) - min(id) + 1 = count(*) THEN count(*) END
+                FROM shows GROUP BY 1")
+[ "${#FIRST[@]}" -eq 5 ] || { say "data load failed"; exit 2; }
+
+# --- The ceiling's SQL: the worker's own statement, not a copy ---------
+# A program compiled from fcgi/db.c prints db_stmts[ST_BOOKING_CREATE]
+# exactly as booking-fcgi prepares it (the compiler joins the macro's
+# string pieces; a sed over C source would have to redo that).
+printf '#include "db.c"\nint main(void) { fputs(db_stmts[ST_BOOKING_CREATE].sql, stdout); return 0; }\n' \
+    | cc -w -Ifcgi $(pkg-config --cflags libpq json-c fcgi) -x c - \
+         -o "$STACK_DIR/booking-sql" $(pkg-config --libs libpq)
+stmt=$("$STACK_DIR/booking-sql")
+[ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" = '$1 $2 $3 $4 $5 $6 ' ] \
+    || { say "booking statement no longer takes \$1..\$6: $stmt"; exit 2; }
+# bound as db_booking_run() binds a POST /book of 1 seat without a key
+STMT=$(sed -e 's/\$1::/NULL::/; s/\$2::/NULL::/; s/\$3::/NULL::/' \
+           -e 's/\$4::/:show::/; s/\$5::/1::/; s/\$6::/NULL::/' <<<"$stmt") \
+    awk '$0 == "BOOKING_CREATE;" { print ENVIRON["STMT"] ";"; next } { print }' \
+    tests/bench/ceiling.sql >"$STACK_DIR/ceiling.sql"
+
+# --- The service ------------------------------------------------------
+# booking-fcgi refuses to start without an admin token; nothing uses it.
+ADMIN_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export ADMIN_TOKEN
+: >"$STACK_DIR/fcgi.log"
+stack_fcgi_start
+stack_nginx_start "$(stack_free_port)"
+
+declare -A RPS P50 P99 NON ERR NOTE
+# wrk_parse FILE: "req/s p50_ms p99_ms requests non2xx socket_errors"
+wrk_parse() {
+    awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+                          if (v ~ /m$/) return v * 60000; return v * 1000 }
+         / requests in / { req = $1 }
+         /^Requests\/sec:/ { rps = $2 }
+         /^ +50% / { p50 = ms($2) }
+         /^ +99% / { p99 = ms($2) }
+         /Non-2xx or 3xx responses:/ { non = $NF }
+         /Socket errors:/ { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
+         END { if (rps == "" || p99 == "") exit 1
+               printf "%s %.2f %.2f %d %d %d\n", rps, p50, p99, req, non, err }' "$1"
+}
+
+# bench_wrk NAME PATH [SCRIPT]: warm up, then measure; fills the row and
+# ACKED (2xx answers seen). Mark the bookings first: MARK is the last id.
+bench_wrk() {
+    local name=$1 path=$2 script=${3:-} req
+    local args=(-t2 -c"$CONNS" --latency ${script:+-s "$script"})
+    run_bg wrk "${args[@]}" -d"${WARM}s" "$BASE_URL$path" >/dev/null
+    MARK=$(sql "SELECT coalesce(max(id), 0) FROM bookings")
+    run_bg wrk "${args[@]}" -d"${SECS}s" "$BASE_URL$path" >"$STACK_DIR/$name.wrk"
+    read -r RPS[$name] P50[$name] P99[$name] req NON[$name] ERR[$name] \
+        < <(wrk_parse "$STACK_DIR/$name.wrk") || { say "$name: no figures from wrk"; exit 2; }
+    ACKED=$(( req - ${NON[$name]} ))
+    say "$name: ${RPS[$name]} req/s, p99 ${P99[$name]} ms, non-2xx ${NON[$name]}"
+}
+
+# bench_pgbench NAME FIRST COUNT: the ceiling, 64 clients like wrk;
+# p50/p99 from pgbench's per-transaction log. Fills the row and ACKED.
+bench_pgbench() {
+    local name=$1 out="$STACK_DIR/$1.pgbench" log="$STACK_DIR/$1.log"
+    local args=(-n -M prepared -c "$CONNS" -j 2 -f "$STACK_DIR/ceiling.sql"
+                -D first="$2" -D count="$3")
+    run_bg pgbench "${args[@]}" -T "$WARM" "$APP_DATABASE_URL" >/dev/null 2>&1
+    MARK=$(sql "SELECT coalesce(max(id), 0) FROM bookings")
+    run_bg pgbench "${args[@]}" -T "$SECS" --log --log-prefix="$log" "$APP_DATABASE_URL" >"$out" 2>&1 \
+        || { cat "$out" >&2; exit 2; }
+    RPS[$name]=$(awk '/^tps = / { printf "%.2f", $3 }' "$out")
+    ACKED=$(awk '/actually processed:/ { print $NF }' "$out")
+    ERR[$name]=$(awk '/failed transactions:/ { f = $5 } END { print f + 0 }' "$out")
+    read -r P50[$name] P99[$name] < <(cat "$log".* | awk '{ print $3 }' | sort -n \
+        | awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", v[int(NR * .50 + .5)] / 1000,
+                                    v[int(NR * .99 + .5)] / 1000 }')
+    NOTE[$name]="pgbench, $CONNS clients"
+    say "$name: ${RPS[$name]} tps, p99 ${P99[$name]} ms"
+}
+
+# check NAME FIRST N [CONFIRMS]: after a booking scenario, no show
+# oversold, every show's booked_seats the sum of its CONFIRMED and
+# PENDING bookings, and at least ACKED bookings (CONFIRMS confirmed)
+# recorded on FIRST..FIRST+N-1 since MARK. Sets NON for the ceiling.
+check() {
+    local name=$1 first=$2 last=$(( $2 + $3 - 1 )) confirms=${4:-0} bad=
+    local oversold mismatched all live confirmed failed
+    read -r oversold mismatched < <(sql "
+        SELECT count(*) FILTER (WHERE s.booked_seats > s.total_seats),
+               count(*) FILTER (WHERE s.booked_seats <> coalesce(b.seats, 0))
+          FROM shows s LEFT JOIN (SELECT show_id, sum(seat_count) AS seats
+                                    FROM bookings WHERE status IN ('CONFIRMED', 'PENDING')
+                                   GROUP BY show_id) b ON b.show_id = s.id")
+    read -r all live confirmed failed < <(sql "
+        SELECT count(*), count(*) FILTER (WHERE status IN ('CONFIRMED', 'PENDING')),
+               count(*) FILTER (WHERE status = 'CONFIRMED'), count(*) FILTER (WHERE status = 'FAILED')
+          FROM bookings WHERE id > $MARK AND show_id BETWEEN $first AND $last")
+    [ "$oversold" -eq 0 ] || bad+=" $oversold shows oversold;"
+    [ "$mismatched" -eq 0 ] || bad+=" $mismatched shows' booked_seats differ from their bookings;"
+    case $name in
+        ceiling-*) NON[$name]=$failed; [ "$all" -ge "$ACKED" ] || bad+=" $ACKED acknowledged, $all recorded;";;
+        *) [ "$live" -ge "$ACKED" ] || bad+=" $ACKED acknowledged, $live recorded;";;
+    esac
+    [ "$confirmed" -ge "$confirms" ] || bad+=" $confirms confirms acknowledged, $confirmed recorded;"
+    if [ -z "$bad" ]; then
+        say "$name: invariants: ok ($live live bookings, $failed failed)"
+    else
+        say "$name: invariants: FAILED:$bad"
+        INVARIANTS+=" $name:$bad"
+        broken=1
+    fi
+}
+
+started=$(date +%s)
+S=${FIRST[spread]}
+SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk spread /book tests/bench/book_range.lua
+check spread "$S" 1000
+SHOW_FIRST=${FIRST[hot]} SHOW_COUNT=1 bench_wrk hot /book tests/bench/book_range.lua
+check hot "${FIRST[hot]}" 1
+SHOW_ID=${FIRST[hot-holds]} bench_wrk hot-holds /book tests/bench/hold_confirm.lua
+read -r holds confirms pairs < <(awk '/^bench: holds/ { print $3, $5, $7 }' "$STACK_DIR/hot-holds.wrk")
+NOTE[hot-holds]="$pairs pairs/s"
+ACKED=$holds check hot-holds "${FIRST[hot-holds]}" 1 "$confirms"
+bench_wrk list '/shows?limit=1000'
+SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk show / tests/bench/show_get.lua
+
+# After the wrk runs: what the workers grew to (VmRSS, kB).
+read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
+        awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done \
+    | sort -n | awk '{ v[NR] = $1 } END { print NR, v[1], v[NR] }')
+
+bench_pgbench ceiling-spread "${FIRST[ceiling-spread]}" 1000
+check ceiling-spread "${FIRST[ceiling-spread]}" 1000
+bench_pgbench ceiling-hot "${FIRST[ceiling-hot]}" 1
+check ceiling-hot "${FIRST[ceiling-hot]}" 1
+ran=$(( $(date +%s) - started ))
+
+# --- The table ---------------------------------------------------------
+# target LABEL FIGURE OP GOAL: one line of the targets block
+target() {
+    awk -v l="$1" -v f="$2" -v op="$3" -v g="$4" 'BEGIN {
+        ok = op == ">=" ? f >= g : f <= g
+        printf "%-26s %10.2f   %s %-8s %s\n", l, f, op, g, ok ? "PASS" : "MISS" }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+{
+    echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
+         "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
+    echo "stack: nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
+         "(VmRSS min $rss_min kB, max $rss_max kB after the wrk runs), PostgreSQL $pg_version"
+    echo "postgres: $pg_settings"
+    echo "load: wrk -t2 -c$CONNS, ${SECS}s per scenario after ${WARM}s warm-up; measured ${ran}s"
+    echo
+    printf '%-16s %10s %9s %9s %8s %7s  %s\n' scenario req/s 'p50 ms' 'p99 ms' non-2xx errors note
+    for s in spread hot hot-holds list show ceiling-spread ceiling-hot; do
+        printf '%-16s %10.1f %9.2f %9.2f %8d %7d  %s\n' "$s" "${RPS[$s]}" "${P50[$s]}" \
+            "${P99[$s]}" "${NON[$s]}" "${ERR[$s]}" "${NOTE[$s]:-}"
+    done
+    echo
+    printf '%-26s %10s   %-11s %s\n' target figure goal result
+    target 'spread / ceiling-spread' "$(ratio "${RPS[spread]}" "${RPS[ceiling-spread]}")" '>=' 0.70
+    target 'hot / spread' "$(ratio "${RPS[hot]}" "${RPS[spread]}")" '>=' 0.80
+    target 'list req/s' "${RPS[list]}" '>=' 1500
+    target 'show req/s' "${RPS[show]}" '>=' 6000
+    target 'spread p99 ms' "${P99[spread]}" '<=' 50
+    target 'hot p99 ms' "${P99[hot]}" '<=' 50
+    echo
+    if [ "$broken" -eq 0 ]; then
+        echo "invariants: ok after spread, hot, hot-holds, ceiling-spread, ceiling-hot"
+    else
+        echo "invariants: FAILED:$INVARIANTS"
+    fi
+} | tee "$RESULTS"
+exit "$broken"
