@@ -197,16 +197,16 @@ check() {
 
 started=$(date +%s)
 S=${FIRST[spread]}
-SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk spread /book tests/bench/book_range.lua
+SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk spread /book tests/bench/random_show.lua
 check spread "$S" 1000
-SHOW_FIRST=${FIRST[hot]} SHOW_COUNT=1 bench_wrk hot /book tests/bench/book_range.lua
+SHOW_FIRST=${FIRST[hot]} SHOW_COUNT=1 bench_wrk hot /book tests/bench/random_show.lua
 check hot "${FIRST[hot]}" 1
 SHOW_ID=${FIRST[hot-holds]} bench_wrk hot-holds /book tests/bench/hold_confirm.lua
 read -r holds confirms pairs < <(awk '/^bench: holds/ { print $3, $5, $7 }' "$STACK_DIR/hot-holds.wrk")
 NOTE[hot-holds]="$pairs pairs/s"
 ACKED=$holds check hot-holds "${FIRST[hot-holds]}" 1 "$confirms"
 bench_wrk list '/shows?limit=1000'
-SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk show / tests/bench/show_get.lua
+SHOW_FIRST=$S SHOW_COUNT=1000 BENCH_OP=show bench_wrk show / tests/bench/random_show.lua
 
 # After the wrk runs: what the workers grew to (VmRSS, kB).
 read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
