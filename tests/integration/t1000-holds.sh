@@ -55,8 +55,12 @@ check "its 4 seats are back" eq "$(available "$show")" 8
 show2=$(make_show 10 "Lapse")
 h4=$(make_hold "$show2" 4)
 check "held: 6 available" eq "$(available "$show2")" 6
+check "held: 6 available in GET /shows too" eq \
+    "$(curl -s "$BASE_URL/shows?limit=1000" | jq -r ".[] | select(.id == $show2) | .available_seats")" 6
 sleep 3.2
 check "3 s later the hold's seats are available again, with no sweep" eq "$(available "$show2")" 10
+check "and so in GET /shows too" eq \
+    "$(curl -s "$BASE_URL/shows?limit=1000" | jq -r ".[] | select(.id == $show2) | .available_seats")" 10
 req GET "/bookings/$h4"
 check "the lapsed hold reads as FAILED, reason expired" eq "$(jget '.booking | [.status, .reason] | join("/")')" "FAILED/expired"
 post_json "/bookings/$h4/confirm" ""
