@@ -40,9 +40,15 @@ struct db_stmt {
  * sql/004_hold_functions.sql): outcome, id, show_id, seat_count, status,
  * created, expires, reason.
  */
+/* A show's free seats: the sum over its parts (sql/008_show_parts.sql). */
+#define SHOW_FREE \
+    " CROSS JOIN LATERAL (SELECT coalesce(sum(total - booked), 0) AS free" \
+    "                     FROM show_parts WHERE show_id = s.id) f"
+
 #define SHOW_COLUMNS \
-    "id, name, epoch_us(start_time), total_seats, booked_seats," \
-    " total_seats - booked_seats + lapsed_hold_seats(id)"
+    "SELECT s.id, s.name, epoch_us(s.start_time), s.total_seats," \
+    "       s.total_seats - f.free, f.free + lapsed_hold_seats(s.id)" \
+    " FROM shows s" SHOW_FREE
 
 /*
  * A page of shows takes its lapsed holds from one pass over all lapsed
@@ -51,12 +57,12 @@ struct db_stmt {
  */
 #define SHOW_PAGE \
     "SELECT s.id, s.name, epoch_us(s.start_time), s.total_seats," \
-    "       s.booked_seats, s.total_seats - s.booked_seats" \
-    "                       + coalesce(l.seats, 0)" \
-    " FROM shows s LEFT JOIN (SELECT show_id, sum(seat_count) AS seats" \
-    "                         FROM bookings WHERE status = 'PENDING'" \
-    "                          AND expires_at <= now()" \
-    "                         GROUP BY show_id) l ON l.show_id = s.id"
+    "       s.total_seats - f.free, f.free + coalesce(l.seats, 0)" \
+    " FROM shows s" SHOW_FREE \
+    " LEFT JOIN (SELECT show_id, sum(seat_count) AS seats" \
+    "            FROM bookings WHERE status = 'PENDING'" \
+    "             AND expires_at <= now()" \
+    "            GROUP BY show_id) l ON l.show_id = s.id"
 
 static const struct db_stmt db_stmts[ST_COUNT] = {
     [ST_PING] = { "ping", "SELECT 1", 1 },
@@ -72,7 +78,7 @@ static const struct db_stmt db_stmts[ST_COUNT] = {
       "                        $5::int8,"            /* start time */
       "                        $6::int4) k", 0 },    /* total seats */
     [ST_SHOW_GET] = { "show_get",
-      "SELECT " SHOW_COLUMNS " FROM shows WHERE id = $1::int8", 1 },
+      SHOW_COLUMNS " WHERE s.id = $1::int8", 1 },
     [ST_SHOW_LIST_FIRST] = { "show_list_first",
       SHOW_PAGE " ORDER BY s.start_time, s.id LIMIT $1::int4", 1 },
     [ST_SHOW_LIST_AFTER] = { "show_list_after",

@@ -70,7 +70,9 @@ say "postgres $pg_version: $pg_settings"
 # Every show starts next year. Booking scenarios and the ceiling get
 # shows of their own, big enough not to sell out in the run: spread at
 # 2000/s for 10 s is 20 000 of 500 000 seats.
-sql "INSERT INTO shows (name, start_time, total_seats)
+# Each show's seats are split into its parts as POST /admin/show does.
+sql "WITH s AS (
+     INSERT INTO shows (name, start_time, total_seats)
      SELECT 'bench ' || kind || ' ' || g,
             date_trunc('year', now()) + interval '1 year' + (o + g) * interval '1 hour',
             seats
@@ -78,7 +80,9 @@ sql "INSERT INTO shows (name, start_time, total_seats)
                     ('hot-holds', 3000, 1, 200000), ('ceiling-spread', 4000, 1000, 500),
                     ('ceiling-hot', 6000, 1, 200000)) AS k (kind, o, n, seats),
             generate_series(1, n) AS g
-      ORDER BY o, g; ANALYZE" >/dev/null
+      ORDER BY o, g
+      RETURNING id, total_seats)
+     SELECT count(show_parts_create(id, total_seats)) FROM s; ANALYZE" >/dev/null
 # first id of each kind; the Lua and pgbench scripts need them consecutive
 declare -A FIRST
 while read -r kind first n; do
@@ -172,7 +176,7 @@ check() {
     read -r oversold mismatched < <(sql "
         SELECT count(*) FILTER (WHERE s.booked_seats > s.total_seats),
                count(*) FILTER (WHERE s.booked_seats <> coalesce(b.seats, 0))
-          FROM shows s LEFT JOIN (SELECT show_id, sum(seat_count) AS seats
+          FROM shows_counted s LEFT JOIN (SELECT show_id, sum(seat_count) AS seats
                                     FROM bookings WHERE status IN ('CONFIRMED', 'PENDING')
                                    GROUP BY show_id) b ON b.show_id = s.id")
     read -r all live confirmed failed < <(sql "

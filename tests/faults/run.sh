@@ -201,8 +201,8 @@ check_acks() {
 check_shows() {
     sql -c "SELECT s.id, s.total_seats, s.booked_seats, coalesce(sum(b.seat_count)
                    FILTER (WHERE b.status IN ('CONFIRMED', 'PENDING')), 0) AS live
-              FROM shows s LEFT JOIN bookings b ON b.show_id = s.id
-             GROUP BY s.id" >"$STACK_DIR/shows.$NAME"
+              FROM shows_counted s LEFT JOIN bookings b ON b.show_id = s.id
+             GROUP BY s.id, s.total_seats, s.booked_seats" >"$STACK_DIR/shows.$NAME"
     OVERSOLD=$(awk -F'|' '$3 > $2 || $4 > $2' "$STACK_DIR/shows.$NAME" | wc -l)
     SKEWED=$(awk -F'|' '$3 != $4' "$STACK_DIR/shows.$NAME" | wc -l)
     awk -F'|' '$3 > $2 || $4 > $2 {print $1}' "$STACK_DIR/shows.$NAME" >>"$STACK_DIR/oversold.all"
@@ -348,11 +348,17 @@ scenario_expire() {
     ids=$(for i in 1 2 3 4; do make_show $((per + 10000)) "backlog $i"; done | paste -sd, -)
     # no load runs now: the backlog is the ids above this one
     first=$(sql -c "SELECT coalesce(max(id), 0) FROM bookings")
-    sql -c "INSERT INTO bookings (show_id, seat_count, status, created_at, expires_at)
+    # spread over each show's parts, and counted into them
+    sql -c "INSERT INTO bookings (show_id, seat_count, status, created_at, expires_at,
+                                  parts, part_seats)
             SELECT s, 1, 'PENDING', now() - interval '20 minutes',
-                   now() - interval '10 minutes' + g * interval '1 ms'
+                   now() - interval '10 minutes' + g * interval '1 ms',
+                   ARRAY[(g % show_part_count($((per + 10000))))::smallint], '{1}'
               FROM unnest(ARRAY[$ids]::bigint[]) s, generate_series(1, $per) g" \
-        -c "UPDATE shows SET booked_seats = booked_seats + $per WHERE id IN ($ids)" \
+        -c "UPDATE show_parts p SET booked = p.booked + x.n
+              FROM (SELECT show_id, parts[1] AS part, count(*) AS n FROM bookings
+                     WHERE id > $first GROUP BY 1, 2) x
+             WHERE p.show_id = x.show_id AND p.part = x.part" \
         -c "ANALYZE bookings" >/dev/null
     backlog_swept() {
         sql -c "SELECT count(*) FROM bookings WHERE id > $first AND id <= $first + $per * 4

@@ -80,8 +80,8 @@ make_hold() {
 counters() {
     sql "SELECT s.booked_seats || '/' || coalesce(sum(b.seat_count)
                 FILTER (WHERE b.status IN ('CONFIRMED', 'PENDING')), 0)
-           FROM shows s LEFT JOIN bookings b ON b.show_id = s.id
-          WHERE s.id = $1 GROUP BY s.id"
+           FROM shows_counted s LEFT JOIN bookings b ON b.show_id = s.id
+          WHERE s.id = $1 GROUP BY s.id, s.booked_seats"
 }
 
 available() {

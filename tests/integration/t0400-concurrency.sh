@@ -24,7 +24,7 @@ check "no 5xx" eq "$(grep -c '^5' "$TMP_T/codes")" 0
 
 check "booked_seats equals the confirmed seats" eq \
     "$(sql "SELECT s.booked_seats || '/' || coalesce(sum(b.seat_count) FILTER (WHERE b.status = 'CONFIRMED'), 0)
-            FROM shows s LEFT JOIN bookings b ON b.show_id = s.id WHERE s.id = $show GROUP BY s.id")" \
+            FROM shows_counted s LEFT JOIN bookings b ON b.show_id = s.id WHERE s.id = $show GROUP BY s.id, s.booked_seats")" \
     "$SEATS/$SEATS"
 check "every refusal recorded as FAILED" eq \
     "$(sql "SELECT count(*) FROM bookings WHERE show_id = $show AND status = 'FAILED'")" \

@@ -114,7 +114,7 @@ phase() {
                  WHERE '|' || allowed || '|' NOT LIKE '%|' || now_is || '|%'" | paste -sd' ' -)
     check "$name: every acknowledged booking is stored as acknowledged (lost: ${lost:-none})" test -z "$lost"
     check "$name: no show is oversold, every counter equals its live bookings" eq \
-        "$(sql "SELECT count(*) FROM shows s WHERE s.id IN ($small, $big) AND (s.booked_seats <> (
+        "$(sql "SELECT count(*) FROM shows_counted s WHERE s.id IN ($small, $big) AND (s.booked_seats <> (
                   SELECT coalesce(sum(seat_count), 0) FROM bookings b WHERE b.show_id = s.id
                      AND b.status IN ('CONFIRMED', 'PENDING')) OR s.booked_seats > s.total_seats)")" 0
 }
