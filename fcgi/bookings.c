@@ -70,17 +70,17 @@ emit_booking(const struct db_booking *b)
     json_object *o = json_object_new_object();
     char         ts[RFC3339_MAX];
 
-    json_object_object_add(o, "id", json_object_new_int64(b->id));
-    json_object_object_add(o, "show_id", json_object_new_int64(b->show_id));
-    json_object_object_add(o, "seat_count",
+    json_put_new(o, "id", json_object_new_int64(b->id));
+    json_put_new(o, "show_id", json_object_new_int64(b->show_id));
+    json_put_new(o, "seat_count",
         json_object_new_int64(b->seat_count));
-    json_object_object_add(o, "status", json_object_new_string(b->status));
+    json_put_new(o, "status", json_object_new_string(b->status));
     rfc3339_format(b->created_us, ts, sizeof(ts));
-    json_object_object_add(o, "created_at", json_object_new_string(ts));
+    json_put_new(o, "created_at", json_object_new_string(ts));
     rfc3339_format(b->expires_us, ts, sizeof(ts));
-    json_object_object_add(o, "expires_at",
+    json_put_new(o, "expires_at",
         b->has_expires ? json_object_new_string(ts) : NULL);
-    json_object_object_add(o, "reason", b->reason[0] != '\0'
+    json_put_new(o, "reason", b->reason[0] != '\0'
         ? json_object_new_string(b->reason) : NULL);
     return o;
 }

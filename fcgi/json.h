@@ -19,5 +19,7 @@ int json_field_int_or_reply(json_object *obj, const char *field,
 int json_field_string_or_reply(json_object *obj, const char *field,
     size_t max_chars, const char **out, struct response *res);
 int json_content_type_is_json(const char *content_type);
+void json_put_new(json_object *obj, const char *literal_key,
+    json_object *value);
 
 #endif

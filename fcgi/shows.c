@@ -41,16 +41,16 @@ emit_show(const struct db_show *show, int created)
     char         start[RFC3339_MAX];
 
     rfc3339_format(show->start_us, start, sizeof(start));
-    json_object_object_add(o, "id", json_object_new_int64(show->id));
-    json_object_object_add(o, "name", json_object_new_string(show->name));
-    json_object_object_add(o, "start_time", json_object_new_string(start));
-    json_object_object_add(o, "total_seats",
+    json_put_new(o, "id", json_object_new_int64(show->id));
+    json_put_new(o, "name", json_object_new_string(show->name));
+    json_put_new(o, "start_time", json_object_new_string(start));
+    json_put_new(o, "total_seats",
         json_object_new_int64(show->total_seats));
     if (created)
-        json_object_object_add(o, "booked_seats",
+        json_put_new(o, "booked_seats",
             json_object_new_int64(show->booked_seats));
     else
-        json_object_object_add(o, "available_seats",
+        json_put_new(o, "available_seats",
             json_object_new_int64(show->available_seats));
     return o;
 }
