@@ -8,11 +8,15 @@
 STACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that nothing listens on now, below the
+# kernel's range of ephemeral ports: an outgoing connection's local port
+# cannot be seen by a probe, yet makes bind() fail.
 stack_free_port() {
-    local p
+    local p lo
+    lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    lo=${lo:-32768}
     for _ in $(seq 1 50); do
-        p=$(( 20000 + RANDOM % 20000 ))
+        p=$(( 10000 + RANDOM % (lo - 10000) ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0
