@@ -102,7 +102,7 @@ listen_bind(const struct config *cfg)
 
 /*
  * Open the listening socket, non-blocking so that workers can wait in
- * ppoll() and lose an accept race without blocking. *bound says whether
+ * poll() and lose an accept race without blocking. *bound says whether
  * we created the path (and so remove it on exit). Returns the fd, -1 on a
  * system error, -2 on a configuration error.
  */
