@@ -134,6 +134,8 @@ static enum db_exec_status db_classify(struct db *db, const char *stmt,
     PGresult *res);
 static PGresult *db_exec(struct db *db, enum db_stmt_id id, int nparams,
     const char *const *params, enum db_exec_status *st);
+static PGresult *db_exec_int(struct db *db, enum db_stmt_id id,
+    int64_t arg, enum db_exec_status *st);
 static PGresult *db_exec_keyed(struct db *db, enum db_stmt_id id,
     int keyed, int nparams, const char *const *params,
     enum db_exec_status *st);
@@ -363,6 +365,18 @@ db_exec(struct db *db, enum db_stmt_id id, int nparams,
     return db_exec_keyed(db, id, 0, nparams, params, st);
 }
 
+/* Run a statement whose one parameter is an integer (an id, a limit). */
+static PGresult *
+db_exec_int(struct db *db, enum db_stmt_id id, int64_t arg,
+    enum db_exec_status *st)
+{
+    char        value[24];
+    const char *params[] = { value };
+
+    snprintf(value, sizeof(value), "%lld", (long long) arg);
+    return db_exec(db, id, 1, params, st);
+}
+
 /*
  * Run a prepared statement that returns rows. Returns the result (caller
  * PQclears it) with *st = EXEC_OK, or NULL with *st saying why. When the
@@ -490,14 +504,10 @@ db_show_create(struct db *db, struct db_idem *idem, const char *name,
 enum db_status
 db_show_get(struct db *db, int64_t id, struct db_show *out)
 {
-    char                sid[24];
-    const char         *params[] = { sid };
     enum db_exec_status st;
     enum db_status      ret;
-    PGresult           *res;
+    PGresult           *res = db_exec_int(db, ST_SHOW_GET, id, &st);
 
-    snprintf(sid, sizeof(sid), "%lld", (long long) id);
-    res = db_exec(db, ST_SHOW_GET, 1, params, &st);
     ret = db_status_of(st);
     if (res != NULL && PQntuples(res) == 1)
         db_row_show(res, 0, out);
@@ -605,13 +615,9 @@ enum db_status
 db_holds_expire(struct db *db, int limit, int *more, int64_t *holds,
     int64_t *seats)
 {
-    char                lim[16];
-    const char         *params[] = { lim };
     enum db_exec_status st;
-    PGresult           *res;
+    PGresult           *res = db_exec_int(db, ST_HOLDS_EXPIRE, limit, &st);
 
-    snprintf(lim, sizeof(lim), "%d", limit);
-    res = db_exec(db, ST_HOLDS_EXPIRE, 1, params, &st);
     if (res != NULL && PQntuples(res) == 1) {
         *more = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
         *holds = db_int(res, 0, 1);
@@ -626,14 +632,10 @@ db_holds_expire(struct db *db, int limit, int *more, int64_t *holds,
 enum db_status
 db_booking_get(struct db *db, int64_t id, struct db_booking *out)
 {
-    char                sid[24];
-    const char         *params[] = { sid };
     enum db_exec_status st;
     enum db_status      ret;
-    PGresult           *res;
+    PGresult           *res = db_exec_int(db, ST_BOOKING_GET, id, &st);
 
-    snprintf(sid, sizeof(sid), "%lld", (long long) id);
-    res = db_exec(db, ST_BOOKING_GET, 1, params, &st);
     ret = db_status_of(st);
     if (res != NULL && PQntuples(res) == 1)
         db_row_booking(res, 0, out);
@@ -647,13 +649,9 @@ db_booking_get(struct db *db, int64_t id, struct db_booking *out)
 enum db_status
 db_idem_prune(struct db *db, int limit, int64_t *pruned)
 {
-    char                lim[16];
-    const char         *params[] = { lim };
     enum db_exec_status st;
-    PGresult           *res;
+    PGresult           *res = db_exec_int(db, ST_IDEM_PRUNE, limit, &st);
 
-    snprintf(lim, sizeof(lim), "%d", limit);
-    res = db_exec(db, ST_IDEM_PRUNE, 1, params, &st);
     *pruned = res != NULL && PQntuples(res) == 1 ? db_int(res, 0, 0) : 0;
     PQclear(res);
     return db_status_of(st);
