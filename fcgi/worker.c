@@ -5,11 +5,13 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fastcgi.h>
 #include <fcgiapp.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +23,47 @@
 #include "route.h"
 
 #define WORKER_ID_MAX 64
+/*
+ * FastCGI connections one worker keeps open. nginx keeps at most its
+ * upstream `keepalive` idle connections per nginx process; as long as
+ * WORKERS x WORKER_CONNS is above nginx processes x keepalive, some
+ * worker always has room to accept a new connection.
+ */
+#define WORKER_CONNS 64
+#define WORKER_POLLS (WORKER_CONNS + 2)     /* + the signalfd and the socket */
 
 struct worker {
     const struct config *cfg;
     struct db            db;
     char                *body;      /* REQUEST_BODY_MAX + 1 bytes, reused */
     unsigned long        served;
+    int                  listen_fd;
+    int                  sig_fd;
+    int                  stop;          /* a stop signal came */
+    int                  drain_backlog; /* on stop, serve the socket's queue */
+    int                  backlog_done;  /* stopping, and the queue is empty */
+    int64_t              deadline_ms;   /* stopping: leave by then */
+    /* libfcgi serves one connection per FCGX_Request; nginx keeps them
+     * open (fastcgi_keep_conn), so each open one is polled for its next
+     * request. ipcFd < 0: a free slot. */
+    FCGX_Request         conns[WORKER_CONNS];
+    struct pollfd        pfd[WORKER_POLLS];
+    /* what each pollfd is: an index in conns, WORKER_CONNS for the
+     * socket, -1 for the signalfd */
+    int                  pfd_conn[WORKER_POLLS];
+    int                  next;      /* the slot served first next time */
 };
 
 static int worker_signals(void);
-static int worker_wait(int listen_fd, int sig_fd, int *stop);
+static int64_t worker_now_ms(void);
+static int worker_poll(struct worker *w);
+static void worker_stopping(struct worker *w);
+static int worker_accepting(const struct worker *w);
+static FCGX_Request *worker_free_conn(struct worker *w);
+static int worker_open_conns(const struct worker *w);
+static int worker_take(struct worker *w, FCGX_Request *fr);
+static void worker_close_after(FCGX_Request *fr);
+static int worker_round(struct worker *w, int npfd);
 static void worker_serve(struct worker *w, FCGX_Request *fr);
 static void worker_read_body(struct worker *w, FCGX_Request *fr,
     struct request *req);
@@ -74,30 +107,187 @@ worker_signals(void)
     return signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+static int64_t
+worker_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+worker_open_conns(const struct worker *w)
+{
+    int i, n = 0;
+
+    for (i = 0; i < WORKER_CONNS; i++)
+        n += w->conns[i].ipcFd >= 0;
+    return n;
+}
+
+static FCGX_Request *
+worker_free_conn(struct worker *w)
+{
+    int i;
+
+    for (i = 0; i < WORKER_CONNS; i++)
+        if (w->conns[i].ipcFd < 0)
+            return &w->conns[i];
+    return NULL;
+}
+
+/* New connections are taken while running, and while draining our own queue. */
+static int
+worker_accepting(const struct worker *w)
+{
+    return !w->stop || (w->drain_backlog && !w->backlog_done);
+}
+
 /*
- * Sleep until the listening socket has a connection or a stop signal
- * arrives (then *stop is set). Returns 0 when there may be a connection
- * to accept.
+ * A stop signal: leave within half the drain time (the master kills at
+ * the full). A kept connection may carry a request nginx is sending
+ * now, so none is closed while idle: each is closed right after its
+ * next answer (worker_take), when nginx, seeing the end of the answer
+ * and of the connection together, does not reuse it; idle ones nginx
+ * closes itself after its keepalive_timeout, below the drain time.
+ * On an inherited socket no new connection is taken: systemd keeps the
+ * socket and its queue for the next server. libfcgi accepts on its own
+ * when a kept connection turns out closed, so the requests forget the
+ * socket.
+ */
+static void
+worker_stopping(struct worker *w)
+{
+    int i;
+
+    if (w->stop)
+        return;
+    w->stop = 1;
+    w->deadline_ms = worker_now_ms() + (w->cfg->drain_seconds * 1000) / 2;
+    if (!w->drain_backlog)
+        for (i = 0; i < WORKER_CONNS; i++)
+            w->conns[i].listen_sock = -1;
+}
+
+/*
+ * Sleep until a kept connection has a request, the socket has a new
+ * connection, a stop signal arrives, or (stopping) the deadline. Returns
+ * the number of pollfds filled in w->pfd, 0 when interrupted, -1 when
+ * poll() fails.
  */
 static int
-worker_wait(int listen_fd, int sig_fd, int *stop)
+worker_poll(struct worker *w)
 {
-    struct pollfd           pfd[2] = { { listen_fd, POLLIN, 0 },
-                                       { sig_fd, POLLIN, 0 } };
     struct signalfd_siginfo si;
+    int                     i, n = 0, timeout = -1;
+    int64_t                 left;
 
-    if (poll(pfd, 2, -1) < 0) {
-        if (errno != EINTR)
-            fprintf(stderr, "booking-fcgi: poll() failed: %s\n",
-                strerror(errno));
+    w->pfd[n].fd = w->sig_fd;
+    w->pfd[n].events = POLLIN;
+    w->pfd_conn[n++] = -1;
+    if (worker_accepting(w) && worker_free_conn(w) != NULL) {
+        w->pfd[n].fd = w->listen_fd;
+        w->pfd[n].events = POLLIN;
+        w->pfd_conn[n++] = WORKER_CONNS;
+    }
+    for (i = 0; i < WORKER_CONNS; i++) {
+        if (w->conns[i].ipcFd < 0)
+            continue;
+        w->pfd[n].fd = w->conns[i].ipcFd;
+        w->pfd[n].events = POLLIN;
+        w->pfd_conn[n++] = i;
+    }
+    if (w->stop) {
+        left = w->deadline_ms - worker_now_ms();
+        timeout = left > 0 ? (int) left : 0;
+        /* draining our queue: look, do not wait (an empty queue ends it) */
+        if (worker_accepting(w))
+            timeout = 0;
+    }
+    if (poll(w->pfd, (nfds_t) n, timeout) < 0) {
+        if (errno == EINTR)
+            return 0;
+        fprintf(stderr, "booking-fcgi: poll() failed: %s\n", strerror(errno));
         return -1;
     }
-    if (pfd[1].revents & POLLIN) {
-        while (read(sig_fd, &si, sizeof(si)) == (ssize_t) sizeof(si))
-            *stop = 1;
-        return -1;
+    if (w->pfd[0].revents & POLLIN) {
+        while (read(w->sig_fd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+            worker_stopping(w);
     }
-    return (pfd[0].revents & POLLIN) ? 0 : -1;
+    return n;
+}
+
+/*
+ * Stopping: end the answer so that nginx closes the connection itself.
+ * Closing it from here races with nginx filing it for reuse and sending
+ * the next request on it (a 502 for a request never served). nginx
+ * keeps a FastCGI connection only when its read ends exactly with the
+ * FCGI_END_REQUEST record (ngx_http_fastcgi_input_filter); one more
+ * byte in the same write and nginx finishes the answer and closes.
+ * libfcgi writes the end records itself and knows no such byte, so the
+ * answer's data is flushed through it and its end written here, in one
+ * write(); libfcgi's own end records then fail on the half-closed
+ * connection, which FCGX_Finish_r() closes.
+ */
+static void
+worker_close_after(FCGX_Request *fr)
+{
+    unsigned char end[2 * FCGI_HEADER_LEN + 8 + 1];
+    unsigned char *h;
+    int            i;
+
+    if (FCGX_FFlush(fr->out) < 0)
+        return;
+    memset(end, 0, sizeof(end));
+    for (i = 0; i < 2; i++) {
+        /* an empty FCGI_STDOUT (end of the body), then FCGI_END_REQUEST
+         * with an 8-byte body: appStatus 0, FCGI_REQUEST_COMPLETE */
+        h = end + i * FCGI_HEADER_LEN;
+        h[0] = FCGI_VERSION_1;
+        h[1] = i == 0 ? FCGI_STDOUT : FCGI_END_REQUEST;
+        h[2] = (unsigned char) ((fr->requestId >> 8) & 0xff);
+        h[3] = (unsigned char) (fr->requestId & 0xff);
+        h[5] = i == 0 ? 0 : 8;
+    }
+    /* end[24], the byte after FCGI_END_REQUEST, stays 0 */
+    fr->keepConnection = 0;
+    if (write(fr->ipcFd, end, sizeof(end)) == (ssize_t) sizeof(end))
+        shutdown(fr->ipcFd, SHUT_WR);
+}
+
+/*
+ * Take the next request on a kept connection, or a new connection from
+ * the socket when fr is a free slot, and serve it. Returns -1 only when
+ * accept() failed in a way a fresh worker might not (the master starts
+ * one).
+ */
+static int
+worker_take(struct worker *w, FCGX_Request *fr)
+{
+    int rc = FCGX_Accept_r(fr);
+
+    if (rc == 0) {
+        worker_serve(w, fr);
+        if (w->stop)
+            worker_close_after(fr);
+        FCGX_Finish_r(fr);
+        w->served++;
+        return 0;
+    }
+    /* The socket is non-blocking: another worker won the race, or the
+     * queue is empty. Or the kept connection was closed by nginx, and
+     * libfcgi's own accept found nothing. */
+    if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+        if (w->stop)
+            w->backlog_done = 1;
+        return 0;
+    }
+    if (w->stop)        /* accept() on the forgotten socket: leaving anyway */
+        return 0;
+    fprintf(stderr, "booking-fcgi: FCGX_Accept_r() failed: %s\n",
+        rc > -4096 ? strerror(-rc) : "libfcgi error");
+    return -1;
 }
 
 static const char *
@@ -141,8 +331,12 @@ worker_read_body(struct worker *w, FCGX_Request *fr, struct request *req)
         len += (size_t) n;
     }
     req->body_too_large = len > REQUEST_BODY_MAX;
-    if (req->body_too_large)
+    if (req->body_too_large) {
         len = REQUEST_BODY_MAX;
+        /* the rest of the body is still on the connection: close it
+         * after the answer rather than read what nobody will use */
+        fr->keepConnection = 0;
+    }
     w->body[len] = '\0';
     req->body = w->body;
     req->body_len = len;
@@ -259,75 +453,116 @@ worker_serve(struct worker *w, FCGX_Request *fr)
 }
 
 /*
+ * Serve one request that poll() found ready: the first at or after
+ * w->next in the cyclic order of the slots, the socket (a new
+ * connection) counting as the last slot. Polling again before each
+ * request and going round keeps every connection's wait under one turn
+ * of the others, however their requests arrive. Returns -1 when the
+ * worker must end.
+ */
+static int
+worker_round(struct worker *w, int npfd)
+{
+    FCGX_Request *fr;
+    int           k, best = -1, dist, best_dist = WORKER_CONNS + 1;
+    int           listen_idle = 1;
+
+    for (k = 1; k < npfd; k++) {
+        if (!(w->pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        if (w->pfd_conn[k] == WORKER_CONNS)
+            listen_idle = 0;
+        dist = (w->pfd_conn[k] - w->next + WORKER_CONNS + 1)
+             % (WORKER_CONNS + 1);
+        if (dist < best_dist) {
+            best = k;
+            best_dist = dist;
+        }
+    }
+    /* Draining our own socket: its queue is empty once poll() says so. */
+    if (w->stop && listen_idle)
+        w->backlog_done = 1;
+    if (best < 0)
+        return 0;
+    w->next = (w->pfd_conn[best] + 1) % (WORKER_CONNS + 1);
+    if (w->pfd_conn[best] < WORKER_CONNS)
+        return worker_take(w, &w->conns[w->pfd_conn[best]]);
+    if (!worker_accepting(w) || (fr = worker_free_conn(w)) == NULL)
+        return 0;
+    return worker_take(w, fr);
+}
+
+/*
  * The worker's life: connect (a database that is down now is retried on
- * demand), then accept and serve one request at a time until a stop
- * signal. On stop, when drain_backlog (we bound the socket, which dies
- * with us), connections already queued on it are still served, for at
- * most half the drain time; on an inherited socket they are left for the
- * next server, since systemd keeps the socket. An accept error other
- * than a lost race ends the worker, for the master to start a fresh one.
- * Returns the process exit status.
+ * demand), then serve requests on up to WORKER_CONNS connections that
+ * nginx keeps open, one request at a time, until a stop signal. On stop,
+ * requests on kept connections are still served until nginx closes them
+ * or half the drain time has passed; when drain_backlog (we bound the
+ * socket, which dies with us), connections already queued on it are
+ * served too; on an inherited socket they are left for the next server,
+ * since systemd keeps the socket. An accept error other than a lost race
+ * ends the worker, for the master to start a fresh one. Returns the
+ * process exit status.
  */
 int
 worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
 {
-    struct worker w;
-    FCGX_Request  fr;
-    time_t        drain_until = 0;
-    int           rc, sig_fd = -1, stop = 0, status = 1;
+    struct worker *w;
+    int            i, n, status = 1;
 
-    memset(&w, 0, sizeof(w));
-    w.cfg = cfg;
+    /* ~10 KB of connection slots: on the heap, not the stack */
+    w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return 1;
+    w->cfg = cfg;
+    w->listen_fd = listen_fd;
+    w->sig_fd = -1;
+    w->drain_backlog = drain_backlog;
     /* A 1000-show page builds ~120 KB of JSON: keep such buffers in the
      * heap between requests rather than mmap and unmap them (and fault
      * their pages in) every time. Bounded: a few MB at most. */
     mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
-    db_init(&w.db, cfg, "booking-fcgi");
-    w.body = malloc(REQUEST_BODY_MAX + 1);
-    if (w.body == NULL || FCGX_Init() != 0
-        || (sig_fd = worker_signals()) < 0
-        || FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
+    db_init(&w->db, cfg, "booking-fcgi");
+    for (i = 0; i < WORKER_CONNS; i++)
+        FCGX_InitRequest(&w->conns[i], listen_fd, 0);
+    w->body = malloc(REQUEST_BODY_MAX + 1);
+    if (w->body == NULL || FCGX_Init() != 0
+        || (w->sig_fd = worker_signals()) < 0) {
         fprintf(stderr, "booking-fcgi: worker set-up failed: %s\n",
             strerror(errno));
         goto out;
     }
-    if (db_connect(&w.db) < 0)
+    if (db_connect(&w->db) < 0)
         fprintf(stderr, "booking-fcgi: worker %ld: %s (will retry)\n",
-            (long) getpid(), w.db.err);
+            (long) getpid(), w->db.err);
 
     for (;;) {
-        if (!stop && worker_wait(listen_fd, sig_fd, &stop) < 0 && !stop)
-            continue;
-        if (stop && drain_until == 0)
-            drain_until = time(NULL) + (cfg->drain_seconds + 1) / 2;
-        if (stop && (!drain_backlog || time(NULL) >= drain_until))
+        if (w->stop && (worker_now_ms() >= w->deadline_ms
+                        || (worker_open_conns(w) == 0
+                            && !worker_accepting(w))))
             break;
-        rc = FCGX_Accept_r(&fr);
-        if (rc < 0) {
-            /* The socket is non-blocking: another worker won the race,
-             * or, when stopping, the backlog is empty. */
-            if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-                if (stop)
-                    break;
-                continue;
-            }
-            fprintf(stderr, "booking-fcgi: FCGX_Accept_r() failed: %s\n",
-                rc > -4096 ? strerror(-rc) : "libfcgi error");
-            if (!stop)
-                goto out;
-            break;
-        }
-        worker_serve(&w, &fr);
-        FCGX_Finish_r(&fr);
-        w.served++;
+        n = worker_poll(w);
+        if (n < 0 || worker_round(w, n) < 0)
+            goto out;
     }
     status = 0;
 
 out:
-    if (sig_fd >= 0)
-        close(sig_fd);
-    db_cleanup(&w.db);
-    free(w.body);
+    /* Past the deadline a kept connection is closed under nginx: it may
+     * cut a request sent just now, which nginx answers 502. A plain
+     * close(): libfcgi's would wait up to 2 s per connection for nginx
+     * to close its end first. */
+    for (i = 0; i < WORKER_CONNS; i++) {
+        if (w->conns[i].ipcFd >= 0) {
+            close(w->conns[i].ipcFd);
+            w->conns[i].ipcFd = -1;
+        }
+    }
+    if (w->sig_fd >= 0)
+        close(w->sig_fd);
+    db_cleanup(&w->db);
+    free(w->body);
+    free(w);
     return status;
 }

@@ -107,6 +107,19 @@ stack_fcgi_stop() {
     FCGI_PID=
 }
 
+# stack_kill_worker PID: SIGKILL a worker; prints how many FastCGI
+# connections it held (counted while it is stopped, so that it cannot
+# take one more). nginx keeps connections to the workers open and sends
+# a request on one while the worker serves another, so it may have one
+# request in flight on each: each of those is answered 502.
+stack_kill_worker() {
+    local n
+    kill -STOP "$1" || return 1
+    n=$(ss -xpn state connected src "$STACK_DIR/fcgi.sock" | grep -c "pid=$1,") || true
+    kill -KILL "$1"
+    echo "$n"
+}
+
 # Write $STACK_DIR/nginx/nginx.conf around the site file nginx/booking.conf,
 # with the port and socket put in its place, and the per-client limits
 # from NGINX_RATE (writes per second), NGINX_BURST and NGINX_CONNS when
