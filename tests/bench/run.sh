@@ -97,10 +97,10 @@ done < <(sql "SELECT split_part(name, ' ', 2), min(id),
 # A program compiled from fcgi/db.c prints db_stmts[ST_BOOKING_CREATE]
 # exactly as booking-fcgi prepares it (the compiler joins the macro's
 # string pieces; a sed over C source would have to redo that).
-printf '#include "db.c"\nint main(void) { fputs(db_stmts[ST_BOOKING_CREATE].sql, stdout); return 0; }\n' \
+printf '#include "db.c"\nint main(int c, char **v) { int i; for (i = 0; c > 1 && i < ST_COUNT; i++) if (strcmp(db_stmts[i].name, v[1]) == 0) { fputs(db_stmts[i].sql, stdout); return 0; } return 1; }\n' \
     | cc -w -Ifcgi $(pkg-config --cflags libpq json-c fcgi) -x c - \
          -o "$STACK_DIR/booking-sql" $(pkg-config --libs libpq)
-stmt=$("$STACK_DIR/booking-sql")
+stmt=$("$STACK_DIR/booking-sql" booking_create)
 [ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" = '$1 $2 $3 $4 $5 $6 ' ] \
     || { say "booking statement no longer takes \$1..\$6: $stmt"; exit 2; }
 # bound as db_booking_run() binds a POST /book of 1 seat without a key
@@ -108,6 +108,13 @@ STMT=$(sed -e 's/\$1::/NULL::/; s/\$2::/NULL::/; s/\$3::/NULL::/' \
            -e 's/\$4::/:show::/; s/\$5::/1::/; s/\$6::/NULL::/' <<<"$stmt") \
     awk '$0 == "BOOKING_CREATE;" { print ENVIRON["STMT"] ";"; next } { print }' \
     tests/bench/ceiling.sql >"$STACK_DIR/ceiling.sql"
+# The list's ceiling: the first-page statement as GET /shows?limit=1000
+# binds it (one row more than asked tells whether there is a next page).
+stmt=$("$STACK_DIR/booking-sql" show_list_first)
+[ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" = '$1 ' ] \
+    || { say "first-page statement no longer takes only \$1: $stmt"; exit 2; }
+printf -- '-- GET /shows?limit=1000 as the database sees it (see run.sh)\n%s;\n' \
+    "$(sed 's/\$1::/1001::/' <<<"$stmt")" >"$STACK_DIR/ceiling-list.sql"
 
 # --- The service ------------------------------------------------------
 # booking-fcgi refuses to start without an admin token; nothing uses it.
@@ -118,6 +125,7 @@ stack_fcgi_start
 stack_nginx_start "$(stack_free_port)"
 
 declare -A RPS P50 P99 NON ERR NOTE
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 # wrk_parse FILE: "req/s p50_ms p99_ms requests non2xx socket_errors"
 wrk_parse() {
     awk 'function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
@@ -146,12 +154,13 @@ bench_wrk() {
     say "$name: ${RPS[$name]} req/s, p99 ${P99[$name]} ms, non-2xx ${NON[$name]}"
 }
 
-# bench_pgbench NAME FIRST COUNT: the ceiling, 64 clients like wrk;
-# p50/p99 from pgbench's per-transaction log. Fills the row and ACKED.
+# bench_pgbench NAME SCRIPT [FIRST COUNT]: a ceiling, 64 clients like
+# wrk; p50/p99 from pgbench's per-transaction log. Fills the row and
+# ACKED.
 bench_pgbench() {
     local name=$1 out="$STACK_DIR/$1.pgbench" log="$STACK_DIR/$1.log"
-    local args=(-n -M prepared -c "$CONNS" -j 2 -f "$STACK_DIR/ceiling.sql"
-                -D first="$2" -D count="$3")
+    local args=(-n -M prepared -c "$CONNS" -j 2 -f "$2"
+                ${3:+-D first="$3" -D count="$4"})
     run_bg pgbench "${args[@]}" -T "$WARM" "$APP_DATABASE_URL" >/dev/null 2>&1
     MARK=$(sql "SELECT coalesce(max(id), 0) FROM bookings")
     run_bg pgbench "${args[@]}" -T "$SECS" --log --log-prefix="$log" "$APP_DATABASE_URL" >"$out" 2>&1 \
@@ -217,10 +226,13 @@ read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
         awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done \
     | sort -n | awk '{ v[NR] = $1 } END { print NR, v[1], v[NR] }')
 
-bench_pgbench ceiling-spread "${FIRST[ceiling-spread]}" 1000
+bench_pgbench ceiling-spread "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-spread]}" 1000
 check ceiling-spread "${FIRST[ceiling-spread]}" 1000
-bench_pgbench ceiling-hot "${FIRST[ceiling-hot]}" 1
+bench_pgbench ceiling-hot "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-hot]}" 1
 check ceiling-hot "${FIRST[ceiling-hot]}" 1
+bench_pgbench ceiling-list "$STACK_DIR/ceiling-list.sql"
+NON[ceiling-list]=0     # a read: nothing to fail but errors
+NOTE[list]="$(ratio "${RPS[list]}" "${RPS[ceiling-list]}") of ceiling-list"
 ran=$(( $(date +%s) - started ))
 
 # --- The table ---------------------------------------------------------
@@ -230,7 +242,6 @@ target() {
         ok = op == ">=" ? f >= g : f <= g
         printf "%-26s %10.2f   %s %-8s %s\n", l, f, op, g, ok ? "PASS" : "MISS" }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 {
     echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo unknown)"
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
@@ -241,7 +252,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
     echo "load: wrk -t2 -c$CONNS, ${SECS}s per scenario after ${WARM}s warm-up; measured ${ran}s"
     echo
     printf '%-16s %10s %9s %9s %8s %7s  %s\n' scenario req/s 'p50 ms' 'p99 ms' non-2xx errors note
-    for s in spread hot hot-holds list show ceiling-spread ceiling-hot; do
+    for s in spread hot hot-holds list show ceiling-spread ceiling-hot ceiling-list; do
         printf '%-16s %10.1f %9.2f %9.2f %8d %7d  %s\n' "$s" "${RPS[$s]}" "${P50[$s]}" \
             "${P99[$s]}" "${NON[$s]}" "${ERR[$s]}" "${NOTE[$s]:-}"
     done
