@@ -234,6 +234,8 @@ bench_pgbench ceiling-list "$STACK_DIR/ceiling-list.sql"
 NON[ceiling-list]=0     # a read: nothing to fail but errors
 NOTE[list]="$(ratio "${RPS[list]}" "${RPS[ceiling-list]}") of ceiling-list"
 ran=$(( $(date +%s) - started ))
+# before tee truncates the results file, which would make the tree dirty
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 # --- The table ---------------------------------------------------------
 # target LABEL FIGURE OP GOAL: one line of the targets block
@@ -243,7 +245,7 @@ target() {
         printf "%-26s %10.2f   %s %-8s %s\n", l, f, op, g, ok ? "PASS" : "MISS" }'
 }
 {
-    echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
          "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
     echo "stack: nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
