@@ -25,9 +25,10 @@
 #define WORKER_ID_MAX 64
 /*
  * FastCGI connections one worker keeps open. nginx keeps at most its
- * upstream `keepalive` idle connections per nginx process; as long as
- * WORKERS x WORKER_CONNS is above nginx processes x keepalive, some
- * worker always has room to accept a new connection.
+ * upstream `keepalive` idle connections per nginx process, and closes a
+ * busy one once its answer is in unless there is room among those; as
+ * long as WORKERS x WORKER_CONNS is above nginx processes x keepalive,
+ * idle connections alone cannot fill every worker.
  */
 #define WORKER_CONNS 64
 #define WORKER_POLLS (WORKER_CONNS + 2)     /* + the signalfd and the socket */
@@ -52,6 +53,7 @@ struct worker {
      * socket, -1 for the signalfd */
     int                  pfd_conn[WORKER_POLLS];
     int                  next;      /* the slot served first next time */
+    int                  close_after;   /* end this connection after the answer */
 };
 
 static int worker_signals(void);
@@ -63,6 +65,7 @@ static FCGX_Request *worker_free_conn(struct worker *w);
 static int worker_open_conns(const struct worker *w);
 static int worker_take(struct worker *w, FCGX_Request *fr);
 static void worker_close_after(FCGX_Request *fr);
+static int worker_crowded(struct worker *w);
 static int worker_round(struct worker *w, int npfd);
 static void worker_serve(struct worker *w, FCGX_Request *fr);
 static void worker_read_body(struct worker *w, FCGX_Request *fr,
@@ -153,8 +156,8 @@ worker_accepting(const struct worker *w)
  * closes itself after its keepalive_timeout, below the drain time.
  * On an inherited socket no new connection is taken: systemd keeps the
  * socket and its queue for the next server. libfcgi accepts on its own
- * when a kept connection turns out closed, so the requests forget the
- * socket.
+ * when a kept connection turns out closed, so each slot's listen_sock
+ * is set to -1 and that accept() fails instead.
  */
 static void
 worker_stopping(struct worker *w)
@@ -227,8 +230,7 @@ worker_poll(struct worker *w)
  * byte in the same write and nginx finishes the answer and closes.
  * libfcgi writes the end records itself and knows no such byte, so the
  * answer's data is flushed through it and its end written here, in one
- * write(); libfcgi's own end records then fail on the half-closed
- * connection, which FCGX_Finish_r() closes.
+ * write().
  */
 static void
 worker_close_after(FCGX_Request *fr)
@@ -254,6 +256,28 @@ worker_close_after(FCGX_Request *fr)
     fr->keepConnection = 0;
     if (write(fr->ipcFd, end, sizeof(end)) == (ssize_t) sizeof(end))
         shutdown(fr->ipcFd, SHUT_WR);
+    /* Closed here, not by libfcgi, whose close waits (up to 2 s) for
+     * nginx to close first: a busy nginx would stall the worker. nginx
+     * already has the whole answer; libfcgi's own end records then fail
+     * on the closed descriptor, and it skips the close. */
+    close(fr->ipcFd);
+    fr->ipcFd = -1;
+}
+
+/*
+ * Every slot is taken and new connections wait on the socket: under
+ * more connections than the workers keep, nginx never lets one go idle
+ * long enough to close it, and those queued would wait behind kept ones
+ * for good. Then each answer ends its connection, and the freed slot
+ * takes the oldest one queued: the socket's queue is served in order.
+ */
+static int
+worker_crowded(struct worker *w)
+{
+    struct pollfd pfd = { w->listen_fd, POLLIN, 0 };
+
+    return worker_free_conn(w) == NULL && !w->stop
+        && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
 }
 
 /*
@@ -269,8 +293,9 @@ worker_take(struct worker *w, FCGX_Request *fr)
 
     if (rc == 0) {
         worker_serve(w, fr);
-        if (w->stop)
+        if (w->stop || w->close_after || worker_crowded(w))
             worker_close_after(fr);
+        w->close_after = 0;
         FCGX_Finish_r(fr);
         w->served++;
         return 0;
@@ -283,8 +308,10 @@ worker_take(struct worker *w, FCGX_Request *fr)
             w->backlog_done = 1;
         return 0;
     }
-    if (w->stop)        /* accept() on the forgotten socket: leaving anyway */
+    if (w->stop) {      /* leaving anyway: do not retry a failing accept() */
+        w->backlog_done = 1;
         return 0;
+    }
     fprintf(stderr, "booking-fcgi: FCGX_Accept_r() failed: %s\n",
         rc > -4096 ? strerror(-rc) : "libfcgi error");
     return -1;
@@ -333,9 +360,10 @@ worker_read_body(struct worker *w, FCGX_Request *fr, struct request *req)
     req->body_too_large = len > REQUEST_BODY_MAX;
     if (req->body_too_large) {
         len = REQUEST_BODY_MAX;
-        /* the rest of the body is still on the connection: close it
-         * after the answer rather than read what nobody will use */
-        fr->keepConnection = 0;
+        /* the rest of the body is still on the connection, where the
+         * next request would be read: end the connection with the
+         * answer (nginx's own limit is the same, so this is rare) */
+        w->close_after = 1;
     }
     w->body[len] = '\0';
     req->body = w->body;
@@ -465,7 +493,7 @@ worker_round(struct worker *w, int npfd)
 {
     FCGX_Request *fr;
     int           k, best = -1, dist, best_dist = WORKER_CONNS + 1;
-    int           listen_idle = 1;
+    int           listen_idle = npfd > 1 && w->pfd_conn[1] == WORKER_CONNS;
 
     for (k = 1; k < npfd; k++) {
         if (!(w->pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -479,7 +507,8 @@ worker_round(struct worker *w, int npfd)
             best_dist = dist;
         }
     }
-    /* Draining our own socket: its queue is empty once poll() says so. */
+    /* Draining our own socket: its queue is empty once poll(), asked
+     * about it, says so. */
     if (w->stop && listen_idle)
         w->backlog_done = 1;
     if (best < 0)
@@ -508,6 +537,7 @@ int
 worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
 {
     struct worker *w;
+    sigset_t       stop;
     int            i, n, status = 1;
 
     /* ~10 KB of connection slots: on the heap, not the stack */
@@ -527,8 +557,14 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
     for (i = 0; i < WORKER_CONNS; i++)
         FCGX_InitRequest(&w->conns[i], listen_fd, 0);
     w->body = malloc(REQUEST_BODY_MAX + 1);
-    if (w->body == NULL || FCGX_Init() != 0
-        || (w->sig_fd = worker_signals()) < 0) {
+    /* FCGX_Init() installs libfcgi's SIGTERM handler, which would eat a
+     * stop that arrived before worker_signals(): block them first */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGQUIT);
+    if (w->body == NULL || sigprocmask(SIG_BLOCK, &stop, NULL) < 0
+        || FCGX_Init() != 0 || (w->sig_fd = worker_signals()) < 0) {
         fprintf(stderr, "booking-fcgi: worker set-up failed: %s\n",
             strerror(errno));
         goto out;
