@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "listen.h"
 #include "worker.h"
 
@@ -38,21 +39,11 @@ struct master {
     sigset_t             orig_mask;
 };
 
-static int64_t master_now_ms(void);
 static void master_spawn(struct master *m, struct slot *s);
 static void master_reap(struct master *m, int stopping);
 static int master_running(const struct master *m);
 static void master_drain(struct master *m);
 static void master_log_exit(pid_t pid, int wstatus);
-
-static int64_t
-master_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Fork one worker into slot s. The child restores the signal mask, asks
@@ -65,7 +56,7 @@ master_spawn(struct master *m, struct slot *s)
 
     if (pid < 0) {
         fprintf(stderr, "booking-fcgi: fork() failed: %s\n", strerror(errno));
-        s->restart_ms = master_now_ms() + MASTER_BACKOFF_MAX;
+        s->restart_ms = clock_now_ms() + MASTER_BACKOFF_MAX;
         return;
     }
     if (pid == 0) {
@@ -79,7 +70,7 @@ master_spawn(struct master *m, struct slot *s)
         exit(worker_run(m->cfg, m->listen_fd, m->bound));
     }
     s->pid = pid;
-    s->started_ms = master_now_ms();
+    s->started_ms = clock_now_ms();
     fprintf(stderr, "booking-fcgi: worker %ld started\n", (long) pid);
 }
 
@@ -104,7 +95,7 @@ master_reap(struct master *m, int stopping)
 {
     int     wstatus, i;
     pid_t   pid;
-    int64_t now = master_now_ms();
+    int64_t now = clock_now_ms();
 
     while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
         for (i = 0; i < m->cfg->workers; i++) {
@@ -150,7 +141,7 @@ static void
 master_drain(struct master *m)
 {
     struct timespec tick = { 0, 50 * 1000 * 1000 };
-    int64_t         deadline = master_now_ms() + m->cfg->drain_seconds * 1000;
+    int64_t         deadline = clock_now_ms() + m->cfg->drain_seconds * 1000;
     int             i;
 
     fprintf(stderr, "booking-fcgi: stopping, draining %d workers\n",
@@ -158,7 +149,7 @@ master_drain(struct master *m)
     for (i = 0; i < m->cfg->workers; i++)
         if (m->slots[i].pid != 0)
             kill(m->slots[i].pid, SIGTERM);
-    while (master_running(m) > 0 && master_now_ms() < deadline) {
+    while (master_running(m) > 0 && clock_now_ms() < deadline) {
         nanosleep(&tick, NULL);
         master_reap(m, 1);
     }
@@ -206,7 +197,7 @@ master_run(const struct config *cfg, int listen_fd, int bound)
     fprintf(stderr, "booking-fcgi: master %ld starting %d workers\n",
         (long) getpid(), cfg->workers);
     for (;;) {
-        int64_t now = master_now_ms();
+        int64_t now = clock_now_ms();
         for (i = 0; i < cfg->workers; i++)
             if (m.slots[i].pid == 0 && now >= m.slots[i].restart_ms)
                 master_spawn(&m, &m.slots[i]);

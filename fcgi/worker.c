@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "request.h"
 #include "route.h"
@@ -57,7 +58,6 @@ struct worker {
 };
 
 static int worker_signals(void);
-static int64_t worker_now_ms(void);
 static int worker_poll(struct worker *w);
 static void worker_stopping(struct worker *w);
 static int worker_accepting(const struct worker *w);
@@ -110,15 +110,6 @@ worker_signals(void)
     return signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static int64_t
-worker_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 worker_open_conns(const struct worker *w)
 {
@@ -167,7 +158,7 @@ worker_stopping(struct worker *w)
     if (w->stop)
         return;
     w->stop = 1;
-    w->deadline_ms = worker_now_ms() + (w->cfg->drain_seconds * 1000) / 2;
+    w->deadline_ms = clock_now_ms() + (w->cfg->drain_seconds * 1000) / 2;
     if (!w->drain_backlog)
         for (i = 0; i < WORKER_CONNS; i++)
             w->conns[i].listen_sock = -1;
@@ -202,7 +193,7 @@ worker_poll(struct worker *w)
         w->pfd_conn[n++] = i;
     }
     if (w->stop) {
-        left = w->deadline_ms - worker_now_ms();
+        left = w->deadline_ms - clock_now_ms();
         timeout = left > 0 ? (int) left : 0;
         /* draining our queue: look, do not wait (an empty queue ends it) */
         if (worker_accepting(w))
@@ -574,7 +565,7 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
             (long) getpid(), w->db.err);
 
     for (;;) {
-        if (w->stop && (worker_now_ms() >= w->deadline_ms
+        if (w->stop && (clock_now_ms() >= w->deadline_ms
                         || (worker_open_conns(w) == 0
                             && !worker_accepting(w))))
             break;
