@@ -57,7 +57,7 @@ struct worker {
     int                  close_after;   /* end this connection after the answer */
 };
 
-static int worker_signals(void);
+static int worker_signals(const sigset_t *stop);
 static int worker_poll(struct worker *w);
 static void worker_stopping(struct worker *w);
 static int worker_accepting(const struct worker *w);
@@ -80,19 +80,19 @@ static void worker_log_clean(char *s);
 static const char *worker_param(FCGX_Request *fr, const char *name);
 
 /*
- * The stop signals (SIGTERM, SIGINT, SIGQUIT) stay blocked and are read
- * from a signalfd polled beside the listening socket: a stop never
- * interrupts a request half-served (libfcgi treats an interrupted read or
- * write as a broken connection), and it is seen even when the socket is
- * always ready. SIGUSR1, which libfcgi would take as a silent request to
- * stop accepting, and SIGHUP are ignored. Call it after FCGX_Init(),
- * which installs its own SIGUSR1 handler. Returns the signalfd or -1.
+ * The stop signals (SIGTERM, SIGINT, SIGQUIT, blocked by worker_run()
+ * before FCGX_Init()) stay blocked and are read from a signalfd polled
+ * beside the listening socket: a stop never interrupts a request
+ * half-served (libfcgi treats an interrupted read or write as a broken
+ * connection), and it is seen even when the socket is always ready.
+ * SIGUSR1, which libfcgi would take as a silent request to stop
+ * accepting, and SIGHUP are ignored. Call it after FCGX_Init(), which
+ * installs its own SIGUSR1 handler. Returns the signalfd or -1.
  */
 static int
-worker_signals(void)
+worker_signals(const sigset_t *stop)
 {
     struct sigaction sa;
-    sigset_t         stop;
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_IGN;
@@ -101,13 +101,7 @@ worker_signals(void)
         || sigaction(SIGUSR1, &sa, NULL) < 0
         || sigaction(SIGUSR2, &sa, NULL) < 0)
         return -1;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGQUIT);
-    if (sigprocmask(SIG_BLOCK, &stop, NULL) < 0)
-        return -1;
-    return signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+    return signalfd(-1, stop, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 static int
@@ -555,7 +549,7 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGQUIT);
     if (w->body == NULL || sigprocmask(SIG_BLOCK, &stop, NULL) < 0
-        || FCGX_Init() != 0 || (w->sig_fd = worker_signals()) < 0) {
+        || FCGX_Init() != 0 || (w->sig_fd = worker_signals(&stop)) < 0) {
         fprintf(stderr, "booking-fcgi: worker set-up failed: %s\n",
             strerror(errno));
         goto out;
