@@ -278,7 +278,9 @@ worker_take(struct worker *w, FCGX_Request *fr)
 
     if (rc == 0) {
         worker_serve(w, fr);
-        if (w->stop || w->close_after || worker_crowded(w))
+        /* only a connection nginx keeps needs ending by us */
+        if (fr->keepConnection
+            && (w->stop || w->close_after || worker_crowded(w)))
             worker_close_after(fr);
         w->close_after = 0;
         FCGX_Finish_r(fr);
