@@ -3,8 +3,10 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# The one version string: booking-fcgi --version and the Debian package.
+VERSION := 0.8.0
 
-PKGS    := fcgi libpq json-c
+PKGS    := fcgi libpq json-c libsystemd
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wcast-qual -fno-common
 OPT     := -O2 -g
@@ -17,7 +19,7 @@ else
 BUILD   := build/release
 endif
 
-ALL_CFLAGS  := $(WARN) $(OPT) -D_DEFAULT_SOURCE \
+ALL_CFLAGS  := $(WARN) $(OPT) -D_DEFAULT_SOURCE -DBOOKING_VERSION='"$(VERSION)"' \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 ALL_LDFLAGS := $(OPT) $(LDFLAGS)
 LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -77,19 +79,6 @@ deps:
 verify-units:
 	scripts/verify-units.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/booking/sql
-	install -m 0755 $(BUILD)/booking-fcgi $(BUILD)/booking-expire \
-	    $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 scripts/migrate.sh $(DESTDIR)$(PREFIX)/sbin/booking-migrate
-	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/booking/sql/
-
-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/booking-fcgi \
-	      $(DESTDIR)$(PREFIX)/sbin/booking-expire \
-	      $(DESTDIR)$(PREFIX)/sbin/booking-migrate
-	rm -rf $(DESTDIR)$(PREFIX)/share/booking
-
 clean:
 	rm -rf build
 
@@ -103,3 +92,6 @@ include tests/faults/faults.mk
 
 # make bench (the on-sale benchmark; see tests/bench/run.sh)
 include tests/bench/bench.mk
+
+# make install, make uninstall, make deb, make test-install
+include debian/install.mk

@@ -7,8 +7,6 @@
 #include "listen.h"
 #include "master.h"
 
-#define BOOKING_VERSION "0.1.0"
-
 int
 main(int argc, char **argv)
 {

@@ -3,12 +3,13 @@
 # As root it runs apt-get; as a user it names what to install and fails.
 set -euo pipefail
 
-# build: compiler, pkg-config, the three libraries, cmocka for unit tests
+# build: compiler, pkg-config, the libraries (libsystemd for sd_notify),
+#        cmocka for unit tests
 # run:   nginx, PostgreSQL server and client (psql runs the migrations)
 # test:  curl drives the HTTP API, jq reads its JSON answers, systemd
 #        brings systemd-analyze (unit checks) and systemd-socket-activate
 # bench: wrk drives the HTTP load (pgbench comes with postgresql-client)
-PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libcmocka-dev
+PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev libcmocka-dev
       nginx-light postgresql postgresql-client curl jq procps systemd wrk)
 
 missing=()
