@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages the build, `make run` and `make test` need.
+# Install the Debian packages the build, `make run` and `make test` need,
+# and any named as arguments (make deb's tools, for one).
 # As root it runs apt-get; as a user it names what to install and fails.
 set -euo pipefail
 
@@ -10,7 +11,8 @@ set -euo pipefail
 #        brings systemd-analyze (unit checks) and systemd-socket-activate
 # bench: wrk drives the HTTP load (pgbench comes with postgresql-client)
 PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev libcmocka-dev
-      nginx-light postgresql postgresql-client curl jq procps systemd wrk)
+      nginx-light postgresql postgresql-client curl jq procps systemd wrk
+      "$@")
 
 missing=()
 for p in "${PKGS[@]}"; do
