@@ -6,11 +6,16 @@
 # interleaving, so running this again (or twice at once) is safe.
 #
 # usage: DATABASE_URL=... booking-migrate [SQL_DIR]
+# The migrations: SQL_DIR, else $BOOKING_SQL_DIR, else where `make
+# install` put them (it sets installed_sql_dir below in the installed
+# copy), else sql/ beside scripts/ in a checkout.
 set -euo pipefail
+
+installed_sql_dir=
 
 : "${DATABASE_URL:?DATABASE_URL must be set}"
 here=$(cd "$(dirname "$0")" && pwd)
-sql_dir=${1:-${BOOKING_SQL_DIR:-}}
+sql_dir=${1:-${BOOKING_SQL_DIR:-$installed_sql_dir}}
 if [ -z "$sql_dir" ]; then
     for d in "$here/../sql" "$here/../share/booking/sql"; do
         [ -d "$d" ] && sql_dir=$d && break
