@@ -74,7 +74,7 @@ install: all
 	install -m 0644 systemd/booking.tmpfiles $(D)$(TMPFILESDIR)/booking.conf
 	@set -e; for e in $(ETC); do \
 	    t=$(D)$${e%%:*} s=$(D)$(SHARE)/examples/$${e#*:}; \
-	    case $$t in */default/*) m=0600;; *) m=0644;; esac; \
+	    case $$t in */default/*) m=0640;; *) m=0644;; esac; \
 	    if [ -e "$$t" ]; then echo "install: $$t exists, kept (new example: $(SHARE)/examples)"; \
 	    else echo "install -m $$m $$s $$t"; install -D -m $$m $$s "$$t"; fi; done
 
