@@ -9,9 +9,10 @@
 # host's /usr, /etc, /var, network and systemd are untouched. Inside it
 # PostgreSQL runs as postgres on 127.0.0.1:5432 of its own loopback, the
 # package is installed with dpkg -i while that systemd runs (so postinst
-# talks to it), configured, reinstalled (the upgrade path: migrations,
-# restart, config kept), the nginx site enabled, and a seat booked
-# through nginx; then removed and purged. All of it goes when PID 1 is
+# talks to it), configured (dpkg-reconfigure: migrations, units
+# started), the nginx site enabled, a seat booked through nginx, the
+# service reloaded, reinstalled under load (the upgrade path: restart,
+# config kept, no request failed), then removed and purged. All of it goes when PID 1 is
 # SIGKILLed: the mounts live only in its mount namespace.
 #
 # usage: tests/install/run.sh build/booking_<version>_<arch>.deb
@@ -222,9 +223,9 @@ check "and /run/booking (tmpfiles.d): booking:www-data 0750" \
     eq "$(in_ns stat -c '%U:%G %a' /run/booking)" "booking:www-data 750"
 check "an admin token for ADMIN_TOKEN_FILE: root:booking 0640, 43 characters" \
     eq "$(in_ns stat -c '%U:%G %a' /etc/booking/admin-token) $(in_ns cat /etc/booking/admin-token | wc -c)" "root:booking 640 43"
-check "/etc/default/booking is the example, root-only (0600)" \
+check "/etc/default/booking is the example, readable by root and booking (0640)" \
     eq "$(in_ns stat -c '%U:%G %a' /etc/default/booking)/$(sh_ns 'cmp -s /etc/default/booking /usr/share/booking/examples/booking.env.example && echo same')" \
-    "root:root 600/same"
+    "root:booking 640/same"
 check "the conffiles are the /etc files" eq \
     "$(in_ns dpkg-query -W -f='${Conffiles}' booking | awk 'NF {print $1}' | tr '\n' ' ')" \
     "/etc/default/booking /etc/nginx/sites-available/booking /etc/nginx/snippets/booking-fastcgi.conf "
@@ -239,15 +240,14 @@ check "the units run the installed binaries" eq \
     "$(in_ns systemctl show -p ExecStart --value booking-fcgi.service | grep -o 'path=[^ ;]*')" \
     "path=/usr/sbin/booking-fcgi"
 
-# ---- configure, then the upgrade path (the same package again) -------
+# ---- configure, then dpkg-reconfigure (as the postinst's note says) --
 # The admin's edit: the service's role, the owner for the migrations.
 sh_ns "sed -i 's|^DATABASE_URL=.*|DATABASE_URL=$APP_URL|' /etc/default/booking &&
        printf '\n# The tables owner, for the migrations postinst runs.\nMIGRATE_DATABASE_URL=$OWNER_URL\n' >>/etc/default/booking"
 before=$(in_ns md5sum /etc/default/booking)
-out=$(TO=120 in_ns dpkg -i /srv/booking-test/booking.deb 2>&1); rc=$?
-echo "$out" | sed 's/^/#   dpkg: /'
-check "configured, dpkg -i again (upgrade path): exit 0" eq "$rc" 0
-check "the admin's /etc/default/booking is kept as edited" eq "$(in_ns md5sum /etc/default/booking)" "$before"
+out=$(TO=120 in_ns dpkg-reconfigure booking 2>&1); rc=$?
+echo "$out" | sed 's/^/#   dpkg-reconfigure: /'
+check "configured, dpkg-reconfigure booking: exit 0" eq "$rc" 0
 nsql=$(in_ns sh -c 'ls /usr/share/booking/sql/*.sql | wc -l')
 check "postinst ran the migrations ($nsql applied, booking_app exists)" eq \
     "$(sql 'SELECT count(*) FROM schema_migrations')/$(sql "SELECT count(*) FROM pg_roles WHERE rolname = 'booking_app'")" \
@@ -287,12 +287,22 @@ booking=$(jq -r '.booking.id // empty' <<<"$BODY" 2>/dev/null)
 check "the booking is in PostgreSQL: CONFIRMED, 2 seats of show $show" eq \
     "$(sql "SELECT status || '/' || seat_count || '/' || show_id FROM bookings WHERE id = ${booking:-0}")" \
     "CONFIRMED/2/$show"
+running() { [ "$(in_ns systemctl show -p SubState --value booking-fcgi.service)" = running ]; }
+wait_for 15 running
 check "booking-fcgi.service is active/running as booking" eq \
     "$(in_ns systemctl show -p ActiveState -p SubState --value booking-fcgi.service | tr '\n' '/')$(in_ns ps -o user= -p "$(in_ns systemctl show -p MainPID --value booking-fcgi.service)")" \
     "active/running/booking"
 check "journalctl -u booking-fcgi has the request" \
     sh_ns "journalctl -q -u booking-fcgi --no-pager | grep -q 'POST /book 201'"
 
+in_ns systemctl reload booking-fcgi.service
+wait_for 15 running
+http GET /health
+check "systemctl reload booking-fcgi (it reads /etc/default/booking as booking): running, 200" \
+    eq "$(in_ns systemctl show -p SubState --value booking-fcgi.service)/$CODE" running/200
+check "and it read the file: its log says reloading, not refused" \
+    sh_ns "journalctl -q -u booking-fcgi --no-pager | grep -q 'reloading' &&
+           ! journalctl -q -u booking-fcgi --no-pager | grep -iE 'refused|denied'"
 in_ns systemctl start booking-expire.service
 check "booking-expire.service runs and succeeds" eq \
     "$(in_ns systemctl show -p Result --value booking-expire.service)" success
@@ -315,6 +325,7 @@ echo "$out" | sed 's/^/#   dpkg: /'
 main2=$(in_ns systemctl show -p MainPID --value booking-fcgi.service)
 check "an upgrade while running: exit 0, the service restarted (new master)" \
     eq "$rc/$([ "$main2" != "$main1" ] && [ "$main2" != 0 ] && echo new)" 0/new
+check "the admin's /etc/default/booking is kept as edited" eq "$(in_ns md5sum /etc/default/booking)" "$before"
 n200=$(grep -c '^200$' "$T/share/codes") nother=$(grep -vc '^200$' "$T/share/codes")
 check "GET /health all through the upgrade: $n200 answered 200, $nother otherwise" \
     test "$nother" -eq 0 -a "$n200" -ge 10
