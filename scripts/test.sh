@@ -73,6 +73,8 @@ if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && stack_fcgi_start \
    && stack_nginx_start "$(stack_free_port)"; then
     export BASE_URL DATABASE_URL APP_DATABASE_URL FCGI_PID PG_DIR PG_BIN
+    # every answer req() gets, for t9900-openapi to check against the document
+    export RESPONSE_LOG="$STACK_DIR/responses.jsonl"
     for t in tests/integration/t[0-9][0-9][0-9][0-9]-*.sh; do
         # TESTS=t0200 (a prefix, or several separated by spaces) runs
         # only those integration tests, for a quicker loop while working.

@@ -10,15 +10,27 @@ trap 'rm -rf "$TMP_T"' EXIT
 JSON='Content-Type: application/json'
 
 # req METHOD PATH [BODY [CURL ARGS...]]: sets STATUS, BODY and HEADERS
-# (the response headers, lower-cased names).
+# (the response headers, lower-cased names). With RESPONSE_LOG set, each
+# answer is appended to it as one JSON line {method, path, query, status,
+# content_type, body} for tests/integration/t9900-openapi.sh to check
+# against api/openapi.json (under a lock: tests may call req at once).
 req() {
     local method=$1 path=$2 data=${3-}
     shift 3 2>/dev/null || shift $#
     local args=(-s -X "$method" -o "$TMP_T/body" -D "$TMP_T/headers" -w '%{http_code}')
     [ -n "$data" ] && args+=(--data-binary "$data")
+    : >"$TMP_T/body"
     STATUS=$(curl "${args[@]}" "$@" "$BASE_URL$path")
     BODY=$(cat "$TMP_T/body")
     HEADERS=$(tr -d '\r' <"$TMP_T/headers" | awk -F': ' 'NF>1 {printf "%s: %s\n", tolower($1), substr($0, length($1)+3)}')
+    if [ -n "${RESPONSE_LOG:-}" ] && [ "$STATUS" != 000 ]; then
+        local query=
+        [[ $path == *'?'* ]] && query=${path#*\?}
+        { flock 9; jq -c -n --arg method "$method" --arg path "${path%%\?*}" \
+            --arg query "$query" --argjson status "$STATUS" \
+            --arg content_type "$(header Content-Type)" --rawfile body "$TMP_T/body" \
+            '{$method, $path, $query, $status, $content_type, $body}' >&9; } 9>>"$RESPONSE_LOG"
+    fi
 }
 
 # post_json PATH BODY [CURL ARGS...]
