@@ -10,8 +10,13 @@ set -euo pipefail
 # test:  curl drives the HTTP API, jq reads its JSON answers, systemd
 #        brings systemd-analyze (unit checks) and systemd-socket-activate
 # bench: wrk drives the HTTP load (pgbench comes with postgresql-client)
+# openapi: node runs redocly lint and the ajv check of every answer against
+#        api/openapi.json (t9900), npm installs them (tests/openapi); a
+#        nodejs from NodeSource bundles npm and conflicts with Debian's,
+#        so npm is asked for only when there is none
 PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev libcmocka-dev
       nginx-light postgresql postgresql-client curl jq procps systemd wrk
+      nodejs $(command -v npm >/dev/null 2>&1 || echo npm)
       "$@")
 
 missing=()
