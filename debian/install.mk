@@ -8,6 +8,7 @@
 #   $(PREFIX)/share/booking           openapi.json (when api/ has it), examples/
 #                                     (pristine copies of the /etc files below)
 #   $(PREFIX)/share/doc/booking       README.md
+#   $(PREFIX)/share/man/man8          the three programs' manual pages (debian/man)
 #   $(UNITDIR)                        the four units, ExecStart= pointed at $(PREFIX)/sbin
 #   $(SYSUSERSDIR), $(TMPFILESDIR)    booking.conf each: the user, /run/booking
 #   /etc/default/booking              EnvironmentFile example   } only when no file
@@ -36,6 +37,8 @@ D        := $(DESTDIR)
 SBIN     := $(PREFIX)/sbin
 SHARE    := $(PREFIX)/share/booking
 DOCDIR   := $(PREFIX)/share/doc/booking
+MAN8DIR  := $(PREFIX)/share/man/man8
+MAN8     := booking-fcgi.8 booking-expire.8 booking-migrate.8
 UNITS    := booking-fcgi.socket booking-fcgi.service booking-expire.service booking-expire.timer
 SQL      := $(wildcard sql/[0-9][0-9][0-9]_*.sql)
 OPENAPI  := $(wildcard api/openapi.json)
@@ -51,12 +54,15 @@ ETC      := $(SYSCONFDIR)/default/booking:booking.env.example \
 # What the units and the migration runner name at /usr/local, as installed.
 PATH_SED := -e 's|/usr/local/sbin/|$(SBIN)/|g' \
             -e 's|/usr/local/share/doc/booking/|$(DOCDIR)/|g'
+# What the manual pages name at /usr, as installed.
+MAN_SED  := -e 's|/usr/share/doc/booking/|$(DOCDIR)/|g' \
+            -e 's|/usr/share/booking/|$(SHARE)/|g'
 
 .PHONY: deb test-install
 
 install: all
 	install -d $(D)$(SBIN) $(D)$(SHARE)/sql $(D)$(SHARE)/examples $(D)$(DOCDIR) \
-	    $(D)$(UNITDIR) $(D)$(SYSUSERSDIR) $(D)$(TMPFILESDIR)
+	    $(D)$(UNITDIR) $(D)$(SYSUSERSDIR) $(D)$(TMPFILESDIR) $(D)$(MAN8DIR)
 	install -m 0755 $(BUILD)/booking-fcgi $(BUILD)/booking-expire $(D)$(SBIN)/
 	sed -e 's|^installed_sql_dir=$$|installed_sql_dir=$(SHARE)/sql|' \
 	    scripts/migrate.sh >$(D)$(SBIN)/booking-migrate
@@ -67,6 +73,8 @@ install: all
 	set -e; for e in $(EXAMPLES); do \
 	    install -m 0644 $${e%%:*} $(D)$(SHARE)/examples/$${e#*:}; done
 	install -m 0644 README.md $(D)$(DOCDIR)/
+	set -e; for m in $(MAN8); do \
+	    sed $(MAN_SED) debian/man/$$m >$(D)$(MAN8DIR)/$$m; chmod 0644 $(D)$(MAN8DIR)/$$m; done
 	set -e; for u in $(UNITS); do \
 	    sed $(PATH_SED) systemd/$$u >$(D)$(UNITDIR)/$$u; \
 	    chmod 0644 $(D)$(UNITDIR)/$$u; done
@@ -89,7 +97,7 @@ uninstall:
 	    if cmp -s "$$s" "$$t"; then echo "rm -f $$t"; rm -f "$$t"; \
 	    else echo "uninstall: $$t differs from $$s (edited), kept"; fi; done
 	rm -f $(foreach e,$(EXAMPLES),$(D)$(SHARE)/examples/$(lastword $(subst :, ,$(e))))
-	rm -f $(D)$(DOCDIR)/README.md
+	rm -f $(D)$(DOCDIR)/README.md $(addprefix $(D)$(MAN8DIR)/,$(MAN8))
 	rm -f $(addprefix $(D)$(UNITDIR)/,$(UNITS))
 	rm -f $(D)$(SYSUSERSDIR)/booking.conf $(D)$(TMPFILESDIR)/booking.conf
 	rmdir $(D)$(SHARE)/sql $(D)$(SHARE)/examples $(D)$(SHARE) $(D)$(DOCDIR) 2>/dev/null || true

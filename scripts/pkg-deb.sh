@@ -5,7 +5,7 @@
 # usage: scripts/pkg-deb.sh STAGE VERSION OUT.deb
 #
 # What it adds to the tree is Debian metadata only, no file list of its
-# own: the binaries stripped, the copyright and a changelog entry for
+# own: the binaries stripped, the manual pages compressed, the copyright and a changelog entry for
 # VERSION in /usr/share/doc/booking, and DEBIAN/ with the control file
 # (dpkg-gencontrol: Installed-Size, and Depends from dpkg-shlibdeps over
 # the binaries plus those typed in debian/control), conffiles (every
@@ -32,6 +32,9 @@ v=$("$root/usr/sbin/booking-fcgi" --version 2>&1 | grep -o '[0-9][0-9.]*[0-9]' |
 # Debian ships binaries stripped (the symbols would go in a -dbgsym).
 strip --strip-unneeded --remove-section=.comment --remove-section=.note \
     "$root/usr/sbin/booking-fcgi" "$root/usr/sbin/booking-expire"
+
+# Manual pages compressed, as Debian ships them.
+gzip -9n "$root"/usr/share/man/man8/*.8
 
 # The changelog of a native package: one entry, for this version, dated
 # by the last commit (so that two builds of one commit are identical).
