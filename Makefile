@@ -26,10 +26,12 @@ LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/config.c fcgi/db.c \
-            fcgi/health.c fcgi/idempotency.c fcgi/json.c fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c \
-            fcgi/query.c fcgi/request.c fcgi/rfc3339.c fcgi/route.c \
-            fcgi/shows.c fcgi/worker.c
-LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o)
+            fcgi/envfile.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
+            fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
+            fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
+            fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/shows.c \
+            fcgi/worker.c
+LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o) $(BUILD)/openapi_doc.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -41,6 +43,15 @@ all: $(BUILD)/booking-fcgi $(BUILD)/booking-expire
 $(BUILD)/%.o: fcgi/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# GET /openapi.json serves api/openapi.json, compiled in: nothing to
+# find at run time, and the served document is the one tested.
+$(BUILD)/openapi_doc.c: api/openapi.json scripts/embed.sh
+	@mkdir -p $(@D)
+	scripts/embed.sh $< openapi_doc >$@
+
+$(BUILD)/openapi_doc.o: $(BUILD)/openapi_doc.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libbooking.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^

@@ -6,6 +6,7 @@
 
 #include "idempotency.h"
 #include "json.h"
+#include "metrics.h"
 #include "rfc3339.h"
 
 struct book_reply {
@@ -61,6 +62,9 @@ static void bookings_reply(struct handler_ctx *ctx, enum book_op op,
     enum book_result r, const struct db_booking *booking,
     const struct db_idem *idem);
 static void bookings_change(struct handler_ctx *ctx, enum book_op op);
+static void bookings_count(struct handler_ctx *ctx, enum book_op op,
+    enum book_result r, const struct db_booking *booking,
+    const struct db_idem *idem);
 static int bookings_hold_or_reply(json_object *body, int *hold,
     struct response *res);
 
@@ -86,6 +90,31 @@ emit_booking(const struct db_booking *b)
 }
 
 /*
+ * Count the outcome for /metrics. A replay under an Idempotency-Key was
+ * counted the first time; a bad request or an unknown show is not a
+ * booking at all.
+ */
+static void
+bookings_count(struct handler_ctx *ctx, enum book_op op, enum book_result r,
+    const struct db_booking *booking, const struct db_idem *idem)
+{
+    if (idem->replayed)
+        return;
+    if (op == BOOK_OP_CREATE) {
+        if (r == BOOK_OK)
+            metrics_booking(ctx->metrics, booking->has_expires
+                ? METRICS_HELD : METRICS_CONFIRMED, booking->seat_count);
+        else if (r == BOOK_SOLD_OUT)
+            metrics_booking(ctx->metrics, METRICS_SOLD_OUT, 0);
+        else if (r == BOOK_UNAVAILABLE || r == BOOK_UNKNOWN
+                 || r == BOOK_DB_ERROR)
+            metrics_booking(ctx->metrics, METRICS_FAILED, 0);
+    } else if (r == BOOK_OK) {
+        metrics_hold(ctx->metrics, op == BOOK_OP_CONFIRM, booking->seat_count);
+    }
+}
+
+/*
  * Answer the outcome r of operation op: the booking on success, the error
  * shape otherwise, with the booking too when there is one (a FAILED
  * booking on sold out, the lapsed hold on a refused confirm).
@@ -98,6 +127,7 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
     json_object             *answer;
 
     idempotency_reply(ctx->res, idem);
+    bookings_count(ctx, op, r, booking, idem);
     if (r == BOOK_UNAVAILABLE || r == BOOK_UNKNOWN || r == BOOK_DB_ERROR
         || reply->status == 0) {
         route_reply_db_failure(ctx, r == BOOK_UNAVAILABLE ? DB_UNAVAILABLE

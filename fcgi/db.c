@@ -23,7 +23,7 @@ enum db_stmt_id {
     ST_PING, ST_SHOW_CREATE, ST_SHOW_GET, ST_SHOW_LIST_FIRST,
     ST_SHOW_LIST_AFTER, ST_BOOKING_CREATE, ST_BOOKING_CONFIRM,
     ST_BOOKING_CANCEL, ST_BOOKING_GET, ST_HOLDS_EXPIRE, ST_IDEM_PRUNE,
-    ST_COUNT
+    ST_EXPIRE_TOTALS, ST_COUNT
 };
 
 struct db_stmt {
@@ -109,6 +109,8 @@ static const struct db_stmt db_stmts[ST_COUNT] = {
       1 },
     [ST_HOLDS_EXPIRE] = { "holds_expire",
       "SELECT more, holds, seats FROM expire_holds($1::int4)", 1 },
+    [ST_EXPIRE_TOTALS] = { "expire_totals",
+      "SELECT holds FROM expire_totals", 1 },
     [ST_IDEM_PRUNE] = { "idem_prune", "SELECT idem_prune($1::int4)", 1 },
 };
 
@@ -228,6 +230,13 @@ db_session_set(struct db *db)
  * timeout notice a peer that vanished without closing. Returns 0, or -1
  * with db->err set and no connection kept.
  */
+/* Is the connection up, as far as we know without a round trip? */
+int
+db_connected(const struct db *db)
+{
+    return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
 int
 db_connect(struct db *db)
 {
@@ -314,9 +323,11 @@ db_ready(struct db *db)
         return -1;
     }
     if (db_connect(db) < 0) {
+        db->errors++;
         db->next_connect = time(NULL) + 1;
         return -1;
     }
+    db->reconnects++;
     return 0;
 }
 
@@ -347,6 +358,7 @@ db_classify(struct db *db, const char *stmt, PGresult *res)
         ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     char        call[64];
 
+    db->errors++;
     snprintf(call, sizeof(call), "PQexecPrepared(\"%s\")", stmt);
     db_set_error(db, call, PQerrorMessage(db->conn));
     snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
@@ -467,6 +479,21 @@ db_ping(struct db *db)
     enum db_exec_status st;
     PGresult           *res = db_exec(db, ST_PING, 0, NULL, &st);
 
+    PQclear(res);
+    return db_status_of(st);
+}
+
+/* The holds booking-expire has released, ever (sql/010_expire_totals.sql). */
+enum db_status
+db_expire_totals(struct db *db, int64_t *holds)
+{
+    enum db_exec_status st;
+    PGresult           *res = db_exec(db, ST_EXPIRE_TOTALS, 0, NULL, &st);
+
+    if (res != NULL && PQntuples(res) == 1)
+        *holds = db_int(res, 0, 0);
+    else if (res != NULL)
+        st = EXEC_ERROR;
     PQclear(res);
     return db_status_of(st);
 }

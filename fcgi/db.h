@@ -25,6 +25,8 @@ struct db {
     time_t          next_connect;        /* no retry before this second */
     char            err[DB_ERR_LEN];     /* last error, for the log only */
     char            sqlstate[6];
+    uint64_t        errors;              /* for /metrics: failed statements */
+    uint64_t        reconnects;          /* and connections made again */
 };
 
 enum db_status {
@@ -89,6 +91,8 @@ void db_init(struct db *db, const struct config *cfg,
     const char *application_name);
 void db_cleanup(struct db *db);
 int db_connect(struct db *db);
+int db_connected(const struct db *db);
+enum db_status db_expire_totals(struct db *db, int64_t *holds);
 enum db_status db_ping(struct db *db);
 enum db_status db_show_create(struct db *db, struct db_idem *idem,
     const char *name, int64_t start_us, int64_t total_seats,

@@ -1,4 +1,4 @@
-/* The master process: pre-forks the workers, restarts them, drains them on stop. */
+/* The master process: pre-forks the workers, restarts them, reloads and drains them. */
 
 #define _GNU_SOURCE
 
@@ -15,35 +15,58 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "envfile.h"
 #include "listen.h"
+#include "notify.h"
+#include "scoreboard.h"
 #include "worker.h"
 
 #define MASTER_TICK_MS      200
 #define MASTER_BACKOFF_MIN  100       /* ms before restarting a crashed worker */
 #define MASTER_BACKOFF_MAX  5000
 #define MASTER_STABLE_MS    2000      /* a worker that lived this long resets it */
+#define MASTER_SLOTS_MAX    256       /* WORKERS' upper bound (config.c) */
+
+/* Where a slot is in a reload: its new worker starting, its old one leaving. */
+enum reload_phase { RELOAD_NONE = 0, RELOAD_STARTING, RELOAD_RETIRING };
 
 struct slot {
     pid_t   pid;            /* 0: not running */
+    int     entry;          /* its scoreboard entry */
     int64_t started_ms;
     int64_t restart_ms;     /* when to start it again */
     int     backoff_ms;
+    /* reload: the worker being replaced, until it has left */
+    pid_t   old_pid;
+    int     old_entry;
+    int     phase;
+    int64_t phase_deadline_ms;
 };
 
 struct master {
-    const struct config *cfg;
+    struct config        cfg;           /* the current one: reload swaps it */
     int                  listen_fd;
     int                  bound;         /* we bound the socket ourselves */
     pid_t                pid;
-    struct slot         *slots;
+    struct slot          slots[MASTER_SLOTS_MAX];
+    struct scoreboard   *board;
+    struct notify        notify;
     sigset_t             orig_mask;
+    int64_t              started_ms;
+    int                  ready;         /* READY=1 sent */
+    int                  reload_slot;   /* the slot being replaced; -1: none */
+    int                  reload_slots;  /* how many slots this reload covers */
+    int                  reload_again;  /* a SIGHUP came during a reload */
 };
 
 static void master_spawn(struct master *m, struct slot *s);
 static void master_reap(struct master *m, int stopping);
 static int master_running(const struct master *m);
 static void master_drain(struct master *m);
-static void master_log_exit(pid_t pid, int wstatus);
+static void master_log_exit(pid_t pid, int wstatus, const char *what);
+static void master_reload_begin(struct master *m);
+static void master_reload_step(struct master *m, int64_t now);
+static void master_status(struct master *m, int64_t now);
 
 /*
  * Fork one worker into slot s. The child restores the signal mask, asks
@@ -52,10 +75,13 @@ static void master_log_exit(pid_t pid, int wstatus);
 static void
 master_spawn(struct master *m, struct slot *s)
 {
-    pid_t pid = fork();
+    int   entry = scoreboard_take(m->board, -1), status;
+    pid_t pid = entry < 0 ? -1 : fork();
 
     if (pid < 0) {
-        fprintf(stderr, "booking-fcgi: fork() failed: %s\n", strerror(errno));
+        fprintf(stderr, "booking-fcgi: cannot start a worker: %s\n",
+            entry < 0 ? "scoreboard full" : strerror(errno));
+        scoreboard_release(m->board, entry);
         s->restart_ms = clock_now_ms() + MASTER_BACKOFF_MAX;
         return;
     }
@@ -65,30 +91,34 @@ master_spawn(struct master *m, struct slot *s)
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != m->pid)        /* the master died before that */
             _exit(0);
-        free(m->slots);
+        status = worker_run(&m->cfg, m->listen_fd, m->bound, m->board, entry);
+        free(m);
         /* exit(), not _exit(): LeakSanitizer checks workers at exit too. */
-        exit(worker_run(m->cfg, m->listen_fd, m->bound));
+        exit(status);
     }
+    scoreboard_set_pid(m->board, entry, pid);
     s->pid = pid;
+    s->entry = entry;
     s->started_ms = clock_now_ms();
     fprintf(stderr, "booking-fcgi: worker %ld started\n", (long) pid);
 }
 
 static void
-master_log_exit(pid_t pid, int wstatus)
+master_log_exit(pid_t pid, int wstatus, const char *what)
 {
     if (WIFSIGNALED(wstatus))
-        fprintf(stderr, "booking-fcgi: worker %ld killed by signal %d (%s)\n",
-            (long) pid, WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+        fprintf(stderr, "booking-fcgi: %s %ld killed by signal %d (%s)\n",
+            what, (long) pid, WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
     else
-        fprintf(stderr, "booking-fcgi: worker %ld exited with status %d\n",
-            (long) pid, WEXITSTATUS(wstatus));
+        fprintf(stderr, "booking-fcgi: %s %ld exited with status %d\n",
+            what, (long) pid, WEXITSTATUS(wstatus));
 }
 
 /*
- * Collect every exited worker. Unless stopping, schedule its restart: at
- * once after a long life, else after a backoff that doubles up to
- * MASTER_BACKOFF_MAX, so a crash loop cannot spin.
+ * Collect every exited worker. A replaced one was asked to leave: only
+ * an unclean exit is logged. Otherwise, unless stopping, schedule its
+ * restart: at once after a long life, else after a backoff that doubles
+ * up to MASTER_BACKOFF_MAX, so a crash loop cannot spin.
  */
 static void
 master_reap(struct master *m, int stopping)
@@ -98,14 +128,25 @@ master_reap(struct master *m, int stopping)
     int64_t now = clock_now_ms();
 
     while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-        for (i = 0; i < m->cfg->workers; i++) {
+        for (i = 0; i < MASTER_SLOTS_MAX; i++) {
             struct slot *s = &m->slots[i];
+            if (s->old_pid == pid) {
+                s->old_pid = 0;
+                scoreboard_release(m->board, s->old_entry);
+                if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+                    master_log_exit(pid, wstatus, "replaced worker");
+                break;
+            }
             if (s->pid != pid)
                 continue;
             s->pid = 0;
+            scoreboard_release(m->board, s->entry);
             if (stopping && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
                 break;
-            master_log_exit(pid, wstatus);
+            master_log_exit(pid, wstatus, "worker");
+            if (stopping || i >= m->cfg.workers)
+                break;
+            scoreboard_restarted(m->board);
             if (now - s->started_ms >= MASTER_STABLE_MS)
                 s->backoff_ms = 0;
             else if (s->backoff_ms == 0)
@@ -114,7 +155,7 @@ master_reap(struct master *m, int stopping)
                 s->backoff_ms = s->backoff_ms * 2 < MASTER_BACKOFF_MAX
                               ? s->backoff_ms * 2 : MASTER_BACKOFF_MAX;
             s->restart_ms = now + s->backoff_ms;
-            if (s->backoff_ms > 0 && !stopping)
+            if (s->backoff_ms > 0)
                 fprintf(stderr, "booking-fcgi: restarting worker slot %d in "
                     "%d ms\n", i, s->backoff_ms);
             break;
@@ -127,9 +168,156 @@ master_running(const struct master *m)
 {
     int i, n = 0;
 
-    for (i = 0; i < m->cfg->workers; i++)
-        n += m->slots[i].pid != 0;
+    for (i = 0; i < MASTER_SLOTS_MAX; i++)
+        n += (m->slots[i].pid != 0) + (m->slots[i].old_pid != 0);
     return n;
+}
+
+/*
+ * SIGHUP: read the settings again (the CONFIG_FILE, when set, into the
+ * environment first), and if they are valid replace the workers one
+ * slot at a time; if not, say why and keep the running ones. The socket
+ * stays open throughout, so its settings need a restart to change.
+ */
+static void
+master_reload_begin(struct master *m)
+{
+    const char   *file = getenv("CONFIG_FILE");
+    struct config next;
+
+    if (m->reload_slot >= 0) {
+        m->reload_again = 1;
+        fprintf(stderr, "booking-fcgi: SIGHUP during a reload: another "
+            "follows it\n");
+        return;
+    }
+    if ((file != NULL && file[0] != '\0' && envfile_apply(file) < 0)
+        || config_load(&next, CONFIG_SERVER) < 0) {
+        fprintf(stderr, "booking-fcgi: reload refused: the settings above "
+            "are invalid; the workers keep the old ones\n");
+        return;
+    }
+    if ((next.fcgi_socket == NULL) != (m->cfg.fcgi_socket == NULL)
+        || (next.fcgi_socket != NULL
+            && strcmp(next.fcgi_socket, m->cfg.fcgi_socket) != 0)
+        || next.socket_mode != m->cfg.socket_mode
+        || next.listen_backlog != m->cfg.listen_backlog)
+        fprintf(stderr, "booking-fcgi: FCGI_SOCKET, FCGI_SOCKET_MODE and "
+            "LISTEN_BACKLOG change only with a restart\n");
+    next.fcgi_socket = m->cfg.fcgi_socket;
+    next.socket_mode = m->cfg.socket_mode;
+    next.listen_backlog = m->cfg.listen_backlog;
+
+    m->reload_slots = next.workers > m->cfg.workers
+                    ? next.workers : m->cfg.workers;
+    m->cfg = next;
+    m->reload_slot = 0;
+    fprintf(stderr, "booking-fcgi: reloading: replacing the workers one at "
+        "a time (%d workers)\n", m->cfg.workers);
+    notify_status(&m->notify, "RELOADING=1", "reloading");
+}
+
+/*
+ * One step of a reload, from the master's loop. For each slot in turn:
+ * start its new worker beside the old one, wait until the new one has
+ * its database connection (or the connect time has passed), then ask
+ * the old one to leave (SIGUSR2: take no new connection, finish those it
+ * holds) and wait for it to go before the next slot. A slot beyond the
+ * new WORKERS only has its worker leave.
+ */
+static void
+master_reload_step(struct master *m, int64_t now)
+{
+    int64_t ready_wait = (m->cfg.db_connect_timeout + 1) * 1000LL;
+
+    while (m->reload_slot >= 0) {
+        struct slot *s;
+
+        if (m->reload_slot >= m->reload_slots) {
+            m->reload_slot = -1;
+            fprintf(stderr, "booking-fcgi: reload done\n");
+            notify_status(&m->notify, "READY=1", "reload done");
+            if (m->reload_again) {
+                m->reload_again = 0;
+                master_reload_begin(m);
+            }
+            return;
+        }
+        s = &m->slots[m->reload_slot];
+        switch (s->phase) {
+        case RELOAD_NONE:
+            if (s->pid == 0) {              /* nothing to replace */
+                m->reload_slot++;
+                continue;
+            }
+            s->old_pid = s->pid;
+            s->old_entry = s->entry;
+            s->pid = 0;
+            s->entry = -1;
+            s->backoff_ms = 0;
+            if (m->reload_slot < m->cfg.workers)
+                master_spawn(m, s);
+            s->phase = RELOAD_STARTING;
+            s->phase_deadline_ms = now + ready_wait;
+            return;
+        case RELOAD_STARTING:
+            if (s->pid != 0 && !scoreboard_db_ok(m->board, s->entry)
+                && now < s->phase_deadline_ms)
+                return;
+            kill(s->old_pid, SIGUSR2);
+            s->phase = RELOAD_RETIRING;
+            s->phase_deadline_ms = now + m->cfg.drain_seconds * 1000LL;
+            return;
+        case RELOAD_RETIRING:
+            if (s->old_pid != 0) {
+                if (now >= s->phase_deadline_ms) {
+                    fprintf(stderr, "booking-fcgi: replaced worker %ld did "
+                        "not leave in %ds, killing it\n", (long) s->old_pid,
+                        m->cfg.drain_seconds);
+                    kill(s->old_pid, SIGKILL);
+                    s->phase_deadline_ms = now + MASTER_TICK_MS;
+                }
+                return;
+            }
+            s->phase = RELOAD_NONE;
+            m->reload_slot++;
+            continue;
+        }
+    }
+}
+
+/*
+ * READY=1 once every worker holds a working database connection, or
+ * after a bounded wait with the database down (saying so); then a
+ * STATUS= line whenever it changes, and the watchdog's ping.
+ */
+static void
+master_status(struct master *m, int64_t now)
+{
+    struct scoreboard_counts c;
+    char                     status[NOTIFY_STATUS_MAX];
+    int64_t                  ready_wait = (m->cfg.db_connect_timeout + 2) * 1000LL;
+
+    scoreboard_count(m->board, &c);
+    snprintf(status, sizeof(status), "workers %d/%d ready, %d busy, "
+        "%llu restarts%s", c.ready, m->cfg.workers, c.busy,
+        (unsigned long long) m->board->restarts,
+        m->reload_slot >= 0 ? ", reloading" : "");
+    if (!m->ready && (c.ready >= m->cfg.workers
+                      || now - m->started_ms >= ready_wait)) {
+        if (c.ready < m->cfg.workers) {
+            snprintf(status, sizeof(status), "workers %d/%d ready: no "
+                "database connection yet, answering 503 and retrying",
+                c.ready, m->cfg.workers);
+            fprintf(stderr, "booking-fcgi: ready without the database: "
+                "%d of %d workers connected\n", c.ready, m->cfg.workers);
+        }
+        notify_status(&m->notify, "READY=1", status);
+        m->ready = 1;
+    } else if (m->ready) {
+        notify_status(&m->notify, NULL, status);
+    }
+    notify_watchdog(&m->notify, now);
 }
 
 /*
@@ -141,77 +329,96 @@ static void
 master_drain(struct master *m)
 {
     struct timespec tick = { 0, 50 * 1000 * 1000 };
-    int64_t         deadline = clock_now_ms() + m->cfg->drain_seconds * 1000;
-    int             i;
+    int64_t         deadline = clock_now_ms() + m->cfg.drain_seconds * 1000;
+    int             i, k;
 
     fprintf(stderr, "booking-fcgi: stopping, draining %d workers\n",
         master_running(m));
-    for (i = 0; i < m->cfg->workers; i++)
+    notify_status(&m->notify, "STOPPING=1", "draining");
+    for (i = 0; i < MASTER_SLOTS_MAX; i++) {
         if (m->slots[i].pid != 0)
             kill(m->slots[i].pid, SIGTERM);
+        if (m->slots[i].old_pid != 0)
+            kill(m->slots[i].old_pid, SIGTERM);
+    }
     while (master_running(m) > 0 && clock_now_ms() < deadline) {
         nanosleep(&tick, NULL);
+        notify_watchdog(&m->notify, clock_now_ms());
         master_reap(m, 1);
     }
-    for (i = 0; i < m->cfg->workers; i++) {
-        if (m->slots[i].pid != 0) {
+    for (i = 0; i < MASTER_SLOTS_MAX; i++) {
+        pid_t left[2] = { m->slots[i].pid, m->slots[i].old_pid };
+        for (k = 0; k < 2; k++) {
+            if (left[k] == 0)
+                continue;
             fprintf(stderr, "booking-fcgi: worker %ld did not stop in %ds, "
-                "killing it\n", (long) m->slots[i].pid, m->cfg->drain_seconds);
-            kill(m->slots[i].pid, SIGKILL);
-            waitpid(m->slots[i].pid, NULL, 0);
+                "killing it\n", (long) left[k], m->cfg.drain_seconds);
+            kill(left[k], SIGKILL);
+            waitpid(left[k], NULL, 0);
         }
+        m->slots[i].pid = m->slots[i].old_pid = 0;
     }
 }
 
 /*
- * Supervise cfg->workers workers until SIGTERM, SIGINT or SIGQUIT, then drain and
- * return 0. Signals are taken synchronously with sigtimedwait(), so no
- * handler runs in the master.
+ * Supervise cfg->workers workers until SIGTERM, SIGINT or SIGQUIT, then
+ * drain and return 0; SIGHUP reloads. Signals are taken synchronously
+ * with sigtimedwait(), so no handler runs in the master.
  */
 int
 master_run(const struct config *cfg, int listen_fd, int bound)
 {
-    struct master m;
-    sigset_t      set;
+    struct master  *m;
+    sigset_t        set;
     struct timespec tick = { 0, MASTER_TICK_MS * 1000 * 1000 };
-    int           sig, i;
+    int             sig, i;
 
-    m.cfg = cfg;
-    m.listen_fd = listen_fd;
-    m.bound = bound;
-    m.pid = getpid();
-    m.slots = calloc((size_t) cfg->workers, sizeof(*m.slots));
-    if (m.slots == NULL)
+    /* ~20 KB of slots: on the heap */
+    m = calloc(1, sizeof(*m));
+    if (m == NULL || (m->board = scoreboard_create()) == NULL) {
+        fprintf(stderr, "booking-fcgi: out of memory\n");
+        free(m);
         return 1;
+    }
+    m->cfg = *cfg;
+    m->listen_fd = listen_fd;
+    m->bound = bound;
+    m->pid = getpid();
+    m->started_ms = clock_now_ms();
+    m->reload_slot = -1;
+    notify_init(&m->notify);
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGQUIT);
     sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, &m.orig_mask);
+    sigprocmask(SIG_BLOCK, &set, &m->orig_mask);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGUSR1, SIG_IGN);
     signal(SIGUSR2, SIG_IGN);
 
     fprintf(stderr, "booking-fcgi: master %ld starting %d workers\n",
-        (long) getpid(), cfg->workers);
+        (long) getpid(), m->cfg.workers);
     for (;;) {
         int64_t now = clock_now_ms();
-        for (i = 0; i < cfg->workers; i++)
-            if (m.slots[i].pid == 0 && now >= m.slots[i].restart_ms)
-                master_spawn(&m, &m.slots[i]);
+        for (i = 0; i < m->cfg.workers; i++)
+            if (m->slots[i].pid == 0 && m->slots[i].phase == RELOAD_NONE
+                && now >= m->slots[i].restart_ms)
+                master_spawn(m, &m->slots[i]);
+        master_reload_step(m, now);
+        master_status(m, now);
         sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
             break;
         if (sig == SIGHUP)
-            fprintf(stderr, "booking-fcgi: SIGHUP ignored (reload is not "
-                "supported yet; restart the service)\n");
-        master_reap(&m, 0);
+            master_reload_begin(m);
+        master_reap(m, 0);
     }
-    listen_close(cfg, listen_fd, bound);
-    master_drain(&m);
-    free(m.slots);
+    listen_close(&m->cfg, listen_fd, bound);
+    master_drain(m);
+    scoreboard_destroy(m->board);
+    free(m);
     fprintf(stderr, "booking-fcgi: stopped\n");
     return 0;
 }

@@ -43,6 +43,19 @@ response_json(struct response *res, int status, json_object *body)
     res->status = status;
 }
 
+/* A body the caller keeps alive until the answer is written. */
+void
+response_text(struct response *res, int status, const char *type,
+    const char *text, size_t len)
+{
+    json_object_put(res->body);
+    res->body = NULL;
+    res->status = status;
+    res->text = text;
+    res->text_len = len;
+    res->text_type = type;
+}
+
 /*
  * The one error shape: {"error": code, "message": text[, "field": name]}.
  * Replaces any body set before.

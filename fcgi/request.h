@@ -31,6 +31,10 @@ struct request {
 struct response {
     int          status;
     json_object *body;          /* owned; NULL means "{}" */
+    /* or a body that is not built with json-c (metrics, a static file) */
+    const char  *text;          /* not owned; body is NULL then */
+    size_t       text_len;
+    const char  *text_type;     /* its Content-Type */
     int          nheaders;
     char         headers[RESPONSE_HEADERS][RESPONSE_HEADER_MAX];
 };
@@ -42,6 +46,8 @@ void response_header(struct response *res, const char *fmt, ...)
 void response_error(struct response *res, int status, const char *code,
     const char *field, const char *message);
 void response_json(struct response *res, int status, json_object *body);
+void response_text(struct response *res, int status, const char *type,
+    const char *text, size_t len);
 const char *response_reason(int status);
 
 #endif

@@ -7,23 +7,30 @@
 
 #include "bookings.h"
 #include "health.h"
+#include "metrics.h"
+#include "observe.h"
 #include "shows.h"
 
 struct route {
     const char       *method;
     const char       *pattern;    /* "{id}" matches one positive integer */
     route_handler_fn *handler;
+    int               counted_as;     /* enum metrics_route */
 };
 
 static const struct route routes[] = {
-    { "POST", "/admin/show",     shows_create },
-    { "GET",  "/shows",          shows_list },
-    { "GET",  "/shows/{id}",     shows_get },
-    { "POST", "/book",           bookings_create },
-    { "GET",  "/bookings/{id}",  bookings_get },
-    { "POST", "/bookings/{id}/confirm", bookings_confirm },
-    { "POST", "/bookings/{id}/cancel",  bookings_cancel },
-    { "GET",  "/health",         health_get },
+    { "POST", "/admin/show",     shows_create,  METRICS_ROUTE_ADMIN_SHOW },
+    { "GET",  "/shows",          shows_list,    METRICS_ROUTE_SHOWS },
+    { "GET",  "/shows/{id}",     shows_get,     METRICS_ROUTE_SHOW },
+    { "POST", "/book",           bookings_create, METRICS_ROUTE_BOOK },
+    { "GET",  "/bookings/{id}",  bookings_get,  METRICS_ROUTE_BOOKING },
+    { "POST", "/bookings/{id}/confirm", bookings_confirm,
+      METRICS_ROUTE_CONFIRM },
+    { "POST", "/bookings/{id}/cancel",  bookings_cancel,
+      METRICS_ROUTE_CANCEL },
+    { "GET",  "/health",         health_get,    METRICS_ROUTE_HEALTH },
+    { "GET",  "/metrics",        observe_metrics, METRICS_ROUTE_METRICS },
+    { "GET",  "/openapi.json",   observe_openapi, METRICS_ROUTE_OPENAPI },
 };
 
 #define ROUTES_N (sizeof(routes) / sizeof(routes[0]))
@@ -87,11 +94,13 @@ route_dispatch(struct handler_ctx *ctx)
 
     if (strcmp(method, "HEAD") == 0)
         method = "GET";
+    ctx->route = METRICS_ROUTE_OTHER;
     for (i = 0; i < ROUTES_N; i++) {
         if (!route_match(routes[i].pattern, ctx->req->path, &id))
             continue;
         if (strcmp(routes[i].method, method) == 0) {
             ctx->id = id;
+            ctx->route = routes[i].counted_as;
             routes[i].handler(ctx);
             return;
         }

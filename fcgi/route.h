@@ -10,12 +10,20 @@
 #include "db.h"
 #include "request.h"
 
+struct metrics;
+struct metrics_text;
+struct scoreboard;
+
 struct handler_ctx {
     const struct request *req;
     struct response      *res;
     struct db            *db;
     const struct config  *cfg;
     int64_t               id;      /* the {id} path segment, if any */
+    int                   route;   /* enum metrics_route: set by dispatch */
+    struct metrics       *metrics; /* this worker's counters; may be NULL */
+    const struct scoreboard *board;    /* the pool's; may be NULL */
+    struct metrics_text  *metrics_text;    /* the worker's /metrics buffer */
 };
 
 typedef void route_handler_fn(struct handler_ctx *ctx);

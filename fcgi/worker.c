@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "metrics.h"
 #include "request.h"
 #include "route.h"
 
@@ -58,6 +59,10 @@ struct worker {
     int                  pfd_conn[WORKER_POLLS];
     int                  next;      /* the slot served first next time */
     int                  close_after;   /* end this connection after the answer */
+    struct scoreboard   *board;         /* shared with the master */
+    int                  entry;         /* ours in it */
+    struct metrics      *metrics;       /* our counters in it */
+    struct metrics_text  metrics_text;  /* GET /metrics, kept for the next */
 };
 
 static int worker_signals(const sigset_t *stop);
@@ -77,13 +82,14 @@ static const char *worker_request_id(FCGX_Request *fr, char *buf,
     size_t size, unsigned long served);
 static void worker_emit(FCGX_Request *fr, const struct request *req,
     const struct response *res);
-static void worker_log(const struct request *req, int status,
+static int64_t worker_log(const struct request *req, int status,
     const struct timespec *start);
 static void worker_log_clean(char *s);
 static const char *worker_param(FCGX_Request *fr, const char *name);
 
 /*
- * The stop signals (SIGTERM, SIGINT, SIGQUIT, blocked by worker_run()
+ * The stop signals (SIGTERM, SIGINT, SIGQUIT, and SIGUSR2 from a reload,
+ * blocked by worker_run()
  * before FCGX_Init()) stay blocked and are read from a signalfd polled
  * beside the listening socket: a stop never interrupts a request
  * half-served (libfcgi treats an interrupted read or write as a broken
@@ -101,8 +107,7 @@ worker_signals(const sigset_t *stop)
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGPIPE, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0
-        || sigaction(SIGUSR1, &sa, NULL) < 0
-        || sigaction(SIGUSR2, &sa, NULL) < 0)
+        || sigaction(SIGUSR1, &sa, NULL) < 0)
         return -1;
     return signalfd(-1, stop, SFD_NONBLOCK | SFD_CLOEXEC);
 }
@@ -155,6 +160,8 @@ worker_stopping(struct worker *w)
     if (w->stop)
         return;
     w->stop = 1;
+    scoreboard_set(w->board, w->entry, SCOREBOARD_LEAVING,
+        db_connected(&w->db));
     w->deadline_ms = clock_now_ms() + (w->cfg->drain_seconds * 1000) / 2;
     if (!w->drain_backlog)
         for (i = 0; i < WORKER_CONNS; i++)
@@ -203,8 +210,12 @@ worker_poll(struct worker *w)
         return -1;
     }
     if (w->pfd[0].revents & POLLIN) {
-        while (read(w->sig_fd, &si, sizeof(si)) == (ssize_t) sizeof(si))
+        while (read(w->sig_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+            /* replaced by a reload: the other workers serve the queue */
+            if (si.ssi_signo == SIGUSR2)
+                w->drain_backlog = 0;
             worker_stopping(w);
+        }
     }
     return n;
 }
@@ -280,7 +291,12 @@ worker_take(struct worker *w, FCGX_Request *fr)
     int rc = FCGX_Accept_r(fr);
 
     if (rc == 0) {
+        scoreboard_set(w->board, w->entry, SCOREBOARD_BUSY,
+            db_connected(&w->db));
         worker_serve(w, fr);
+        scoreboard_set(w->board, w->entry,
+            w->stop ? SCOREBOARD_LEAVING : SCOREBOARD_IDLE,
+            db_connected(&w->db));
         /* only a connection nginx keeps needs ending by us */
         if (fr->keepConnection
             && (w->stop || w->close_after || worker_crowded(w)))
@@ -368,22 +384,27 @@ static void
 worker_emit(FCGX_Request *fr, const struct request *req,
     const struct response *res)
 {
-    const char *body = "{}";
+    const char *body = "{}", *type = "application/json";
     size_t      body_len = 2;
     char        head[RESPONSE_HEADERS * RESPONSE_HEADER_MAX + 512];
     int         i, n;
 
     /* json-c knows the length it wrote: no strlen over a 120 KB page */
-    if (res->body != NULL)
+    if (res->body != NULL) {
         body = json_object_to_json_string_length(res->body,
             JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
             &body_len);
+    } else if (res->text != NULL) {
+        body = res->text;
+        body_len = res->text_len;
+        type = res->text_type;
+    }
     n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-        "Content-Type: application/json\r\n"
+        "Content-Type: %s\r\n"
         "Cache-Control: no-store\r\n"
         "X-Request-Id: %s\r\n"
         "Content-Length: %zu\r\n", res->status,
-        response_reason(res->status), req->request_id, body_len);
+        response_reason(res->status), type, req->request_id, body_len);
     /* head fits the longest headers response_header() keeps */
     for (i = 0; i < res->nheaders; i++)
         n += snprintf(head + n, sizeof(head) - (size_t) n, "%s\r\n",
@@ -408,7 +429,7 @@ worker_log_clean(char *s)
  * One line per request: method, path (control bytes replaced), status,
  * duration, request id. Never a header value or the body.
  */
-static void
+static int64_t
 worker_log(const struct request *req, int status, const struct timespec *start)
 {
     struct timespec end;
@@ -424,6 +445,7 @@ worker_log(const struct request *req, int status, const struct timespec *start)
     worker_log_clean(method);
     fprintf(stderr, "booking-fcgi: %s %s %d %.2fms request_id=%s\n",
         method, path, status, ms, req->request_id);
+    return (int64_t) (ms * 1000);
 }
 
 /* Turn the FastCGI request into a struct request, route it, answer it. */
@@ -463,10 +485,15 @@ worker_serve(struct worker *w, FCGX_Request *fr)
     ctx.db = &w->db;
     ctx.cfg = w->cfg;
     ctx.id = 0;
+    ctx.metrics = w->metrics;
+    ctx.board = w->board;
+    ctx.metrics_text = &w->metrics_text;
     route_dispatch(&ctx);
 
     worker_emit(fr, &req, &res);
-    worker_log(&req, res.status, &start);
+    metrics_request(w->metrics, ctx.route, res.status,
+        worker_log(&req, res.status, &start));
+    metrics_db(w->metrics, w->db.errors, w->db.reconnects);
     response_cleanup(&res);
 }
 
@@ -524,7 +551,8 @@ worker_round(struct worker *w, int npfd)
  * process exit status.
  */
 int
-worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
+worker_run(const struct config *cfg, int listen_fd, int drain_backlog,
+    struct scoreboard *board, int entry)
 {
     struct worker *w;
     sigset_t       stop;
@@ -538,6 +566,9 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
     w->listen_fd = listen_fd;
     w->sig_fd = -1;
     w->drain_backlog = drain_backlog;
+    w->board = board;
+    w->entry = entry;
+    w->metrics = scoreboard_metrics(board, entry);
     /* A 1000-show page builds ~120 KB of JSON: keep such buffers in the
      * heap between requests rather than mmap and unmap them (and fault
      * their pages in) every time. Bounded: a few MB at most. */
@@ -553,6 +584,7 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGQUIT);
+    sigaddset(&stop, SIGUSR2);
     if (w->body == NULL || sigprocmask(SIG_BLOCK, &stop, NULL) < 0
         || FCGX_Init() != 0 || (w->sig_fd = worker_signals(&stop)) < 0) {
         fprintf(stderr, "booking-fcgi: worker set-up failed: %s\n",
@@ -562,6 +594,7 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog)
     if (db_connect(&w->db) < 0)
         fprintf(stderr, "booking-fcgi: worker %ld: %s (will retry)\n",
             (long) getpid(), w->db.err);
+    scoreboard_set(board, entry, SCOREBOARD_IDLE, db_connected(&w->db));
 
     for (;;) {
         if (w->stop && (clock_now_ms() >= w->deadline_ms
@@ -588,6 +621,7 @@ out:
     if (w->sig_fd >= 0)
         close(w->sig_fd);
     db_cleanup(&w->db);
+    free(w->metrics_text.buf);
     free(w->body);
     free(w);
     return status;

@@ -35,7 +35,7 @@ FUZZ_WARN    := $(if $(WARN),$(WARN),-std=c11 -Wall -Wextra -Werror -Wshadow \
                 -Wcast-qual -fno-common)
 FUZZ_CFLAGS  := $(FUZZ_WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all \
-                -D_DEFAULT_SOURCE -Ifcgi \
+                -D_DEFAULT_SOURCE -DBOOKING_VERSION='"$(VERSION)"' -Ifcgi \
                 $(shell pkg-config --cflags fcgi libpq json-c 2>/dev/null)
 FUZZ_LIBS    := $(shell pkg-config --libs fcgi libpq json-c 2>/dev/null)
 
@@ -47,7 +47,8 @@ FUZZ_HARNESS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_HARNESS:%=$(FUZZ_DIR)/%)
 # Everything but the two main()s; the archive links only what is called.
 FUZZ_LIB_SRC := $(filter-out fcgi/main.c fcgi/expire.c,$(wildcard fcgi/*.c))
-FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:fcgi/%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:fcgi/%.c=$(FUZZ_DIR)/obj/%.o) \
+                $(FUZZ_DIR)/obj/openapi_doc.o
 
 .PHONY: fuzz fuzz-build fuzz-regress fuzz-deps
 
@@ -63,6 +64,9 @@ fuzz-deps:
 $(FUZZ_DIR)/obj/%.o: fcgi/%.c | fuzz-deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/obj/openapi_doc.o: $(BUILD)/openapi_doc.c | fuzz-deps
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_DIR)/libbooking.a: $(FUZZ_LIB_OBJ)
 	rm -f $@

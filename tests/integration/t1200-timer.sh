@@ -98,6 +98,7 @@ for s in booking-expire booking-fcgi; do
     install -m 0755 "$ROOT/$BUILD/$s" "$W/bin/$s"
     sed -e "s|^ExecStart=.*|ExecStart=$N/bin/$s|" \
         -e "s|^EnvironmentFile=.*|EnvironmentFile=$N/booking.env|" \
+        -e "s|^Environment=CONFIG_FILE=.*|Environment=CONFIG_FILE=$N/booking.env|" \
         "$ROOT/systemd/$s.service" >"$u/$s.service"
 done
 sed -e "s|^ListenStream=.*|ListenStream=$N/fcgi.sock|" \
@@ -299,6 +300,9 @@ done < <(cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null)
 echo "$n processes: master $m, workers $w"
 EOF
 tree() { in_ns bash "$N/tree.sh"; }
+tree_pids() {
+    in_ns bash -c 'cat "/sys/fs/cgroup$(systemctl show -p ControlGroup --value booking-fcgi.service)/cgroup.procs"' | sort
+}
 # The sandbox as the kernel applies it to the master.
 cat >"$W/sandbox.sh" <<'EOF'
 p=$(systemctl show -p MainPID --value booking-fcgi.service)
@@ -310,6 +314,11 @@ svc_uid=$(id -u booking 2>/dev/null || id -u nobody)
 full() { [ "$(tree)" = "3 processes: master 1, workers 2" ]; }
 wait_for 10 full
 check "the service is active/running" eq "$(states "$svc")" active/running
+status_ready() { prop "$svc" StatusText | grep -q '^workers 2/2 ready, [0-9]* busy, 0 restarts$'; }
+wait_for 5 status_ready
+check "Type=notify: its status line says the workers are ready" eq \
+    "$(prop "$svc" StatusText | sed 's/, [0-9]* busy//')" "workers 2/2 ready, 0 restarts"
+check "its watchdog is armed (WatchdogSec=)" eq "$(prop "$svc" WatchdogUSec)" 30s
 check "its cgroup holds the master and its 2 workers" eq "$(tree)" "3 processes: master 1, workers 2"
 check "its sandbox holds: its user, no privileges, seccomp, a user namespace" eq \
     "$(in_ns bash "$N/sandbox.sh")" "uid=$svc_uid nnp=1 seccomp=2 capbnd=0000000000000000 userns=own"
@@ -330,6 +339,9 @@ check "the socket unit stays, listening" eq "$(states booking-fcgi.socket)" acti
 # A request now waits in the socket's backlog; the socket starts the
 # service for it, and a new master answers.
 check "a request made while it is stopped is answered: 200" eq "$(code /health)" 200
+# Type=notify: active once the new master has said READY=1.
+running() { [ "$(states "$svc")" = active/running ]; }
+wait_for 10 running
 check "the socket started it again: active/running, a new master" eq \
     "$(states "$svc")/$([ "$(prop "$svc" MainPID)" != "$main1" ] && echo new)" active/running/new
 wait_for 10 full
@@ -349,6 +361,34 @@ wait "$load"
 check "restart under load: all 40 requests answered 200" eq \
     "$(grep -c '^200$' "$TMP_T/codes")/$(grep -vc '^200$' "$TMP_T/codes")" 40/0
 check "and it is active/running after it" eq "$(states "$svc")" active/running
+
+# systemctl reload under load, three times: the master replaces its
+# workers one at a time and not one request fails.
+wait_for 10 full
+before=$(tree_pids)
+main2=$(prop "$svc" MainPID)
+end=$((SECONDS + 40))
+for _ in $(seq 1 400); do
+    [ "$SECONDS" -lt "$end" ] && [ ! -e "$TMP_T/reloaded" ] || break
+    code /health; echo
+done >"$TMP_T/reload-codes" &
+load=$!
+sleep 0.2
+reloads=0
+reload_done() { [ "$(grep -c '^booking-fcgi: reload done$' "$W/fcgi.log")" -ge "$reloads" ]; }
+for _ in 1 2 3; do
+    reloads=$((reloads + 1))
+    in_ns systemctl reload "$svc" 2>&1 | sed -e 's/^/# /'
+    wait_for 15 reload_done
+done
+touch "$TMP_T/reloaded"
+wait "$load"
+check "three reloads: the log says each was done" eq "$(grep -c '^booking-fcgi: reload done$' "$W/fcgi.log")" 3
+check "under load: $(wc -l <"$TMP_T/reload-codes") requests, all 200" eq \
+    "$(grep -vc '^200$' "$TMP_T/reload-codes")/$(test -s "$TMP_T/reload-codes" && echo some)" 0/some
+check "the same master, active/running" eq "$(states "$svc")/$(prop "$svc" MainPID)" "active/running/$main2"
+wait_for 10 full
+check "with 2 new workers" eq "$(comm -12 <(echo "$before") <(tree_pids) | grep -vc "^$main2$")" 0
 check "the service log has no sanitizer report, no 500, no crash" eq \
     "$(grep -cE 'Sanitizer|runtime error:|^booking-fcgi: [A-Z]+ [^ ]+ 500 |killed by signal' "$W/fcgi.log")" 0
 

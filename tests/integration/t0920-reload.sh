@@ -1,0 +1,95 @@
+# SIGHUP (systemctl reload) under a steady booking load: the master reads
+# its CONFIG_FILE again and replaces the workers one at a time, each old
+# one finishing what it holds. Not one request fails, every 201 is
+# stored, and the pool ends with new workers in the number configured.
+# An invalid file is refused and the workers go on serving.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../scripts/stack.sh"
+
+log="$STACK_DIR/fcgi.log"
+conf="$TMP_T/booking.env"
+
+workers() { pgrep -P "$FCGI_PID" | sort; }
+
+# reload_and_wait: SIGHUP, then wait (15 s at most) for one more "reload done".
+reload_and_wait() {
+    local before
+    before=$(grep -c 'reload done' "$log")
+    kill -HUP "$FCGI_PID"
+    for _ in $(seq 1 150); do
+        [ "$(grep -c 'reload done' "$log")" -gt "$before" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# The server of the earlier tests has no CONFIG_FILE: start one that has.
+stack_fcgi_stop
+printf '# test settings\nWORKERS=4\nHOLD_TTL_SECONDS="%s"\n' \
+    "$HOLD_TTL_SECONDS" >"$conf"
+CONFIG_FILE=$conf stack_fcgi_start
+echo "$FCGI_PID" >"$STACK_DIR/fcgi.pid"
+for _ in $(seq 1 50); do [ "$(workers | wc -l)" -eq 4 ] && break; sleep 0.1; done
+
+show=$(make_show 100000 "Reload")
+first=$(workers)
+
+# 20 buyers at a time, in batches of 400, until the reloads are done
+# (60 s at most).
+urls=()
+for _ in $(seq 1 400); do urls+=(-o /dev/null "$BASE_URL/book"); done
+(
+    end=$((SECONDS + 60))
+    while [ ! -e "$TMP_T/stop" ] && [ "$SECONDS" -lt "$end" ]; do
+        curl -s --parallel --parallel-immediate --parallel-max 20 --max-time 30 \
+            -X POST -H "$JSON" -d "{\"show_id\":$show,\"seat_count\":1}" \
+            -w '%{http_code}\n' "${urls[@]}" >>"$TMP_T/codes"
+    done
+) &
+load=$!
+sleep 0.5
+ok=0
+for _ in 1 2 3; do reload_and_wait && ok=$((ok + 1)); done
+check "three reloads under load, each done" eq "$ok" 3
+sleep 0.5
+touch "$TMP_T/stop"
+wait "$load"
+
+total=$(wc -l <"$TMP_T/codes")
+check "over 1000 requests made" test "$total" -gt 1000
+check "not one request failed: all 201" eq "$(grep -vc '^201$' "$TMP_T/codes")" 0
+check "every 201 is stored" eq \
+    "$(sql "SELECT count(*) FROM bookings WHERE show_id = $show AND status = 'CONFIRMED'")" \
+    "$(grep -c '^201$' "$TMP_T/codes")"
+check "still 4 workers" eq "$(workers | wc -l)" 4
+check "none of them from before the reloads" \
+    eq "$(comm -12 <(echo "$first") <(workers) | wc -l)" 0
+check "no worker had to be killed" bash -c "! grep -q 'did not leave' '$log'"
+
+# A new worker count takes effect.
+sed -i 's/^WORKERS=4/WORKERS=2/' "$conf"
+reload_and_wait
+check "WORKERS=2 in the file: 2 workers after the reload" eq "$(workers | wc -l)" 2
+
+# An invalid file is refused; the running workers keep serving.
+kept=$(workers)
+echo 'WORKERS=lots' >>"$conf"
+kill -HUP "$FCGI_PID"
+for _ in $(seq 1 50); do grep -q 'reload refused' "$log" && break; sleep 0.1; done
+check "an invalid setting is refused, and logged" grep -q 'reload refused' "$log"
+check "the log names the bad setting" grep -q 'invalid WORKERS="lots"' "$log"
+check "the same workers run" eq "$(workers)" "$kept"
+req GET /health
+check "and answer" eq "$STATUS" 200
+
+printf 'not a setting\n' >"$conf"
+kill -HUP "$FCGI_PID"
+for _ in $(seq 1 50); do grep -q 'not a KEY=VALUE' "$log" && break; sleep 0.1; done
+check "a line that is not KEY=VALUE is refused" grep -q "$conf:1: not a KEY=VALUE" "$log"
+
+# Back to the server the later tests expect.
+stack_fcgi_stop
+stack_fcgi_start
+echo "$FCGI_PID" >"$STACK_DIR/fcgi.pid"
+req GET /health
+check "a server without CONFIG_FILE answers again" eq "$STATUS" 200
