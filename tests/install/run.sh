@@ -23,7 +23,7 @@ DEB=$(readlink -f "${1:?usage: $0 PACKAGE.deb}")
 VERSION=$(dpkg-deb -f "$DEB" Version)
 SD=/lib/systemd/system
 PASSED=0 FAILED=0
-T= CG= PID1= SCRIPT_PID=
+T= CG= PID1= SCRIPT_PID= DONE=
 started=$SECONDS
 
 check() {
@@ -41,6 +41,7 @@ eq() {
     return 1
 }
 finish() {
+    DONE=1
     echo "$PASSED passed, $FAILED failed ($((SECONDS - started)) s)"
     [ "$FAILED" -eq 0 ]
 }
@@ -105,8 +106,9 @@ cleanup() {
         fi
     fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Cleaned up however it ends; an early end still prints the counts.
+trap 'cleanup; [ -n "$DONE" ] || finish' EXIT
+trap 'echo "not ok - interrupted"; FAILED=$((FAILED + 1)); exit 130' INT TERM
 
 # ---- the scratch root ----------------------------------------------
 # enter.sh joins the cgroup, then unshare makes the namespaces; boot.sh
@@ -295,14 +297,19 @@ check "booking-fcgi.service is active/running as booking" eq \
 check "journalctl -u booking-fcgi has the request" \
     sh_ns "journalctl -q -u booking-fcgi --no-pager | grep -q 'POST /book 201'"
 
-in_ns systemctl reload booking-fcgi.service
-wait_for 15 running
-http GET /health
-check "systemctl reload booking-fcgi (it reads /etc/default/booking as booking): running, 200" \
-    eq "$(in_ns systemctl show -p SubState --value booking-fcgi.service)/$CODE" running/200
-check "and it read the file: its log says reloading, not refused" \
-    sh_ns "journalctl -q -u booking-fcgi --no-pager | grep -q 'reloading' &&
-           ! journalctl -q -u booking-fcgi --no-pager | grep -iE 'refused|denied'"
+# The master reads /etc/default/booking itself on reload, as booking.
+if [ "$(in_ns systemctl show -p CanReload --value booking-fcgi.service)" = yes ]; then
+    in_ns systemctl reload booking-fcgi.service
+    wait_for 15 running
+    http GET /health
+    check "systemctl reload booking-fcgi: running, GET /health 200" \
+        eq "$(in_ns systemctl show -p SubState --value booking-fcgi.service)/$CODE" running/200
+    check "it read /etc/default/booking as booking: its log says reloading, not refused" \
+        sh_ns "journalctl -q -u booking-fcgi --no-pager | grep -q 'reloading' &&
+               ! journalctl -q -u booking-fcgi --no-pager | grep -iE 'refused|denied'"
+else
+    echo "# SKIP reload: booking-fcgi.service has no ExecReload= in this build"
+fi
 in_ns systemctl start booking-expire.service
 check "booking-expire.service runs and succeeds" eq \
     "$(in_ns systemctl show -p Result --value booking-expire.service)" success
