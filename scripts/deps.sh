@@ -14,9 +14,10 @@ set -euo pipefail
 #        api/openapi.json (t9900), npm installs them (tests/openapi); a
 #        nodejs from NodeSource bundles npm and conflicts with Debian's,
 #        so npm is asked for only when there is none
+# metrics: prometheus brings promtool, which checks GET /metrics (t1400)
 PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev libcmocka-dev
       nginx-light postgresql postgresql-client curl jq procps systemd wrk
-      nodejs $(command -v npm >/dev/null 2>&1 || echo npm)
+      nodejs $(command -v npm >/dev/null 2>&1 || echo npm) prometheus
       "$@")
 
 missing=()
