@@ -247,7 +247,7 @@ check "the units run the installed binaries" eq \
 sh_ns "sed -i 's|^DATABASE_URL=.*|DATABASE_URL=$APP_URL|' /etc/default/booking &&
        printf '\n# The tables owner, for the migrations postinst runs.\nMIGRATE_DATABASE_URL=$OWNER_URL\n' >>/etc/default/booking"
 before=$(in_ns md5sum /etc/default/booking)
-out=$(TO=120 in_ns dpkg-reconfigure booking 2>&1); rc=$?
+out=$(TO=120 in_ns DEBIAN_FRONTEND=noninteractive dpkg-reconfigure booking 2>&1); rc=$?
 echo "$out" | sed 's/^/#   dpkg-reconfigure: /'
 check "configured, dpkg-reconfigure booking: exit 0" eq "$rc" 0
 nsql=$(in_ns sh -c 'ls /usr/share/booking/sql/*.sql | wc -l')
