@@ -26,11 +26,18 @@ enum db_stmt_id {
     ST_EXPIRE_TOTALS, ST_COUNT
 };
 
+/* What may be done when the connection broke under a statement. */
+enum db_rerun {
+    DB_ONCE = 0,        /* never re-sent: its outcome is unknown */
+    DB_RERUN,           /* same answer if run twice: re-sent once */
+    DB_READ             /* a read: re-sent, and if lost again nothing
+                           was done (unavailable, not unknown) */
+};
+
 struct db_stmt {
-    const char *name;
-    const char *sql;
-    int         rerun;  /* same answer if run twice: may be re-sent when
-                           the connection broke under it */
+    const char   *name;
+    const char   *sql;
+    enum db_rerun rerun;
 };
 
 /*
@@ -74,7 +81,7 @@ struct db_stmt {
     "            GROUP BY show_id) l ON l.show_id = s.id"
 
 static const struct db_stmt db_stmts[ST_COUNT] = {
-    [ST_PING] = { "ping", "SELECT 1", 1 },
+    [ST_PING] = { "ping", "SELECT 1", DB_READ },
     /* Writes go through the *_keyed() functions of
      * sql/006_idempotency.sql: $1 is the Idempotency-Key or NULL, $2 and
      * $3 the request line and body that fingerprint it. */
@@ -85,33 +92,35 @@ static const struct db_stmt db_stmts[ST_COUNT] = {
       " FROM show_create_keyed($1::text, $2::text || E'\\n' || $3::text,"
       "                        $4::text,"            /* name */
       "                        $5::int8,"            /* start time */
-      "                        $6::int4) k", 0 },    /* total seats */
+      "                        $6::int4) k", DB_ONCE }, /* total seats */
     [ST_SHOW_GET] = { "show_get",
-      SHOW_COLUMNS " WHERE s.id = $1::int8", 1 },
+      SHOW_COLUMNS " WHERE s.id = $1::int8", DB_READ },
     [ST_SHOW_LIST_FIRST] = { "show_list_first",
-      SHOW_PAGE " ORDER BY s.start_time, s.id LIMIT $1::int4", 1 },
+      SHOW_PAGE " ORDER BY s.start_time, s.id LIMIT $1::int4", DB_READ },
     [ST_SHOW_LIST_AFTER] = { "show_list_after",
       SHOW_PAGE
       " WHERE (s.start_time, s.id) > (from_epoch_us($1::int8), $2::int8)"
-      " ORDER BY s.start_time, s.id LIMIT $3::int4", 1 },
+      " ORDER BY s.start_time, s.id LIMIT $3::int4", DB_READ },
 #define BOOKING_KEYED(op) \
       "SELECT (k.r).*, k.replayed" \
       " FROM booking_keyed($1::text, $2::text || E'\\n' || $3::text, '" op "'," \
       "                    $4::int8,"   /* show id (book), booking id */ \
       "                    $5::int4,"   /* seat count (book) */ \
       "                    $6::int4) k" /* hold seconds, NULL: confirm */
-    [ST_BOOKING_CREATE] = { "booking_create", BOOKING_KEYED("book"), 0 },
+    [ST_BOOKING_CREATE] = { "booking_create", BOOKING_KEYED("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
-    [ST_BOOKING_CONFIRM] = { "booking_confirm", BOOKING_KEYED("confirm"), 1 },
-    [ST_BOOKING_CANCEL] = { "booking_cancel", BOOKING_KEYED("cancel"), 1 },
+    [ST_BOOKING_CONFIRM] = { "booking_confirm", BOOKING_KEYED("confirm"),
+      DB_RERUN },
+    [ST_BOOKING_CANCEL] = { "booking_cancel", BOOKING_KEYED("cancel"),
+      DB_RERUN },
     [ST_BOOKING_GET] = { "booking_get",
       "SELECT (booking_view('ok', b)).* FROM bookings b WHERE id = $1::int8",
-      1 },
+      DB_READ },
     [ST_HOLDS_EXPIRE] = { "holds_expire",
-      "SELECT more, holds, seats FROM expire_holds($1::int4)", 1 },
+      "SELECT more, holds, seats FROM expire_holds($1::int4)", DB_RERUN },
     [ST_EXPIRE_TOTALS] = { "expire_totals",
-      "SELECT holds FROM expire_totals", 1 },
-    [ST_IDEM_PRUNE] = { "idem_prune", "SELECT idem_prune($1::int4)", 1 },
+      "SELECT holds FROM expire_totals", DB_READ },
+    [ST_IDEM_PRUNE] = { "idem_prune", "SELECT idem_prune($1::int4)", DB_RERUN },
 };
 
 /* The outcome column of a booking_row, as the C enum. */
@@ -427,6 +436,9 @@ db_exec_keyed(struct db *db, enum db_stmt_id id, int keyed, int nparams,
         *st = db_classify(db, db_stmts[id].name, res);
         PQclear(res);
     } while (*st == EXEC_LOST && --tries > 0);
+    /* a read lost twice changed nothing: 503 with Retry-After */
+    if (*st == EXEC_LOST && db_stmts[id].rerun == DB_READ)
+        *st = EXEC_UNAVAILABLE;
     return NULL;
 }
 
