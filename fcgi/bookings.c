@@ -106,9 +106,10 @@ bookings_count(struct handler_ctx *ctx, enum book_op op, enum book_result r,
                 ? METRICS_HELD : METRICS_CONFIRMED, booking->seat_count);
         else if (r == BOOK_SOLD_OUT)
             metrics_booking(ctx->metrics, METRICS_SOLD_OUT, 0);
-        else if (r == BOOK_UNAVAILABLE || r == BOOK_UNKNOWN
-                 || r == BOOK_DB_ERROR)
+        else if (r == BOOK_UNAVAILABLE || r == BOOK_DB_ERROR)
             metrics_booking(ctx->metrics, METRICS_FAILED, 0);
+        /* BOOK_UNKNOWN may have committed: its keyed retry is a replay,
+         * so neither outcome can be counted honestly */
     } else if (r == BOOK_OK) {
         metrics_hold(ctx->metrics, op == BOOK_OP_CONFIRM, booking->seat_count);
     }

@@ -232,13 +232,6 @@ db_session_set(struct db *db)
     return ok ? 0 : -1;
 }
 
-/*
- * Open the connection, set the session up and prepare every statement.
- * The URL's own settings win over our defaults (dbname comes last, and
- * expand_dbname lets it carry any keyword). TCP keepalives and a user
- * timeout notice a peer that vanished without closing. Returns 0, or -1
- * with db->err set and no connection kept.
- */
 /* Is the connection up, as far as we know without a round trip? */
 int
 db_connected(const struct db *db)
@@ -246,6 +239,13 @@ db_connected(const struct db *db)
     return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
 }
 
+/*
+ * Open the connection, set the session up and prepare every statement.
+ * The URL's own settings win over our defaults (dbname comes last, and
+ * expand_dbname lets it carry any keyword). TCP keepalives and a user
+ * timeout notice a peer that vanished without closing. Returns 0, or -1
+ * with db->err set and no connection kept.
+ */
 int
 db_connect(struct db *db)
 {

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENVFILE_MAX_VARS 128
-
 struct envfile_var {
     char *key;
     char *value;
@@ -20,8 +18,8 @@ struct envfile_var {
 static int envfile_parse_line(char *line, struct envfile_var *v);
 
 /*
- * One line, in place: "KEY=VALUE" with optional spaces around, a value
- * in matching quotes taken whole. Returns 1 for a variable, 0 for a
+ * One line, in place: "KEY=VALUE" with optional spaces around, the
+ * value unquoted as systemd does. Returns 1 for a variable, 0 for a
  * blank or comment line, -1 for anything else.
  */
 static int
@@ -55,11 +53,26 @@ envfile_parse_line(char *line, struct envfile_var *v)
     n = strlen(p);
     while (n > 0 && isspace((unsigned char) p[n - 1]))
         p[--n] = '\0';
-    if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0]) {
+    if (n > 0 && p[0] == '\'') {
+        if (n < 2 || p[n - 1] != '\'' || memchr(p + 1, '\'', n - 2) != NULL)
+            return -1;      /* unclosed, or a quote mid-value */
         p[n - 1] = '\0';
         p++;
-    } else if (n > 0 && (p[0] == '"' || p[0] == '\'')) {
-        return -1;      /* an unclosed quote, or a quote mid-value */
+    } else if (n > 0 && p[0] == '"') {
+        char *in = p + 1, *out = p;
+        for (; *in != '"'; in++) {
+            if (*in == '\\')
+                in++;       /* the next character as it is */
+            if (*in == '\0')
+                return -1;  /* unclosed */
+            *out++ = *in;
+        }
+        if (in[1] != '\0')
+            return -1;      /* something after the closing quote */
+        *out = '\0';
+    } else if (strpbrk(p, "\"'\\") != NULL) {
+        return -1;          /* quotes or backslashes mid-value: refuse
+                               rather than read them otherwise than systemd */
     }
     v->value = p;
     return 1;
@@ -68,19 +81,22 @@ envfile_parse_line(char *line, struct envfile_var *v)
 /*
  * Set every variable of the file in our environment, or none: the whole
  * file is parsed first, and a line that is not a setting refuses it.
+ * undo gets what each variable held before, for envfile_restore().
  * Returns 0, or -1 after saying why on stderr. A variable removed from
- * the file keeps its old value (say so to the admin: restart to drop it).
+ * the file keeps its old value (a restart drops it).
  */
 int
-envfile_apply(const char *path)
+envfile_apply(const char *path, struct envfile_undo *undo)
 {
-    struct envfile_var vars[ENVFILE_MAX_VARS];
+    struct envfile_var vars[ENVFILE_MAX_VARS], v;
     FILE              *f;
-    char              *buf = NULL, *lines[ENVFILE_MAX_VARS];
+    char              *buf = NULL, *lines[ENVFILE_MAX_VARS], *line = NULL;
+    const char        *old;
     size_t             cap = 0;
     ssize_t            len;
     int                nvars = 0, lineno = 0, rc = -1, r, i;
 
+    memset(undo, 0, sizeof(*undo));
     f = fopen(path, "re");
     if (f == NULL) {
         fprintf(stderr, "booking: cannot read %s: %s\n", path, strerror(errno));
@@ -88,41 +104,82 @@ envfile_apply(const char *path)
     }
     while ((len = getline(&buf, &cap, f)) >= 0) {
         lineno++;
-        if (len > 0 && buf[len - 1] == '\n')
-            buf[len - 1] = '\0';
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+            buf[--len] = '\0';
+        if ((line = strdup(buf)) == NULL)
+            goto out;
+        r = envfile_parse_line(line, &v);
+        if (r < 0) {
+            fprintf(stderr, "booking: %s:%d: not a KEY=VALUE setting\n",
+                path, lineno);
+            goto out;
+        }
+        if (r == 0) {
+            free(line);
+            line = NULL;
+            continue;
+        }
         if (nvars == ENVFILE_MAX_VARS) {
             fprintf(stderr, "booking: %s: more than %d settings\n", path,
                 ENVFILE_MAX_VARS);
             goto out;
         }
-        lines[nvars] = strdup(buf);
-        if (lines[nvars] == NULL)
-            goto out;
-        r = envfile_parse_line(lines[nvars], &vars[nvars]);
-        if (r < 0) {
-            fprintf(stderr, "booking: %s:%d: not a KEY=VALUE setting\n",
-                path, lineno);
-            free(lines[nvars]);
-            goto out;
-        }
-        if (r == 0)
-            free(lines[nvars]);
-        else
-            nvars++;
+        vars[nvars] = v;
+        lines[nvars++] = line;
+        line = NULL;
     }
     if (ferror(f)) {
         fprintf(stderr, "booking: cannot read %s: %s\n", path, strerror(errno));
         goto out;
     }
-    for (i = 0; i < nvars; i++)
-        if (setenv(vars[i].key, vars[i].value, 1) < 0)
+    for (i = 0; i < nvars; i++) {
+        old = getenv(vars[i].key);
+        undo->key[i] = strdup(vars[i].key);
+        undo->old[i] = old != NULL ? strdup(old) : NULL;
+        undo->n = i + 1;
+        if (undo->key[i] == NULL || (old != NULL && undo->old[i] == NULL)
+            || setenv(vars[i].key, vars[i].value, 1) < 0) {
+            envfile_restore(undo);
             goto out;
+        }
+    }
     rc = 0;
 
 out:
+    free(line);
     for (i = 0; i < nvars; i++)
         free(lines[i]);
     free(buf);
     fclose(f);
     return rc;
+}
+
+/* Put back what envfile_apply() changed (a refused or aborted reload). */
+void
+envfile_restore(struct envfile_undo *undo)
+{
+    int i;
+
+    for (i = undo->n - 1; i >= 0; i--) {
+        if (undo->key[i] == NULL)
+            continue;
+        if (undo->old[i] != NULL)
+            setenv(undo->key[i], undo->old[i], 1);
+        else
+            unsetenv(undo->key[i]);
+    }
+    envfile_forget(undo);
+}
+
+/* The new settings stay: drop the old values. */
+void
+envfile_forget(struct envfile_undo *undo)
+{
+    int i;
+
+    for (i = 0; i < undo->n; i++) {
+        free(undo->key[i]);
+        free(undo->old[i]);
+    }
+    memset(undo, 0, sizeof(*undo));
 }

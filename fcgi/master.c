@@ -57,6 +57,9 @@ struct master {
     int                  reload_slot;   /* the slot being replaced; -1: none */
     int                  reload_slots;  /* how many slots this reload covers */
     int                  reload_again;  /* a SIGHUP came during a reload */
+    int                  reload_aborted;
+    struct config        prev_cfg;      /* during a reload: to go back to */
+    struct envfile_undo  undo;          /* and the environment before it */
 };
 
 static void master_spawn(struct master *m, struct slot *s);
@@ -66,6 +69,8 @@ static void master_drain(struct master *m);
 static void master_log_exit(pid_t pid, int wstatus, const char *what);
 static void master_reload_begin(struct master *m);
 static void master_reload_step(struct master *m, int64_t now);
+static void master_reload_abort(struct master *m, struct slot *s);
+static void master_retire(struct slot *s);
 static void master_status(struct master *m, int64_t now);
 
 /*
@@ -86,8 +91,17 @@ master_spawn(struct master *m, struct slot *s)
         return;
     }
     if (pid == 0) {
+        sigset_t mask = m->orig_mask;
+
+        /* The stop signals stay blocked until the worker reads them from
+         * its signalfd: one sent before it is ready waits instead of
+         * killing it or, for SIGUSR2 (ignored here), being lost. */
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGQUIT);
+        sigaddset(&mask, SIGUSR2);
         signal(SIGCHLD, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &m->orig_mask, NULL);
+        sigprocmask(SIG_SETMASK, &mask, NULL);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != m->pid)        /* the master died before that */
             _exit(0);
@@ -191,8 +205,14 @@ master_reload_begin(struct master *m)
             "follows it\n");
         return;
     }
-    if ((file != NULL && file[0] != '\0' && envfile_apply(file) < 0)
-        || config_load(&next, CONFIG_SERVER) < 0) {
+    memset(&m->undo, 0, sizeof(m->undo));
+    if (file != NULL && file[0] != '\0' && envfile_apply(file, &m->undo) < 0) {
+        fprintf(stderr, "booking-fcgi: reload refused: %s is invalid; the "
+            "workers keep the old settings\n", file);
+        return;
+    }
+    if (config_load(&next, CONFIG_SERVER) < 0) {
+        envfile_restore(&m->undo);
         fprintf(stderr, "booking-fcgi: reload refused: the settings above "
             "are invalid; the workers keep the old ones\n");
         return;
@@ -208,13 +228,58 @@ master_reload_begin(struct master *m)
     next.socket_mode = m->cfg.socket_mode;
     next.listen_backlog = m->cfg.listen_backlog;
 
-    m->reload_slots = next.workers > m->cfg.workers
-                    ? next.workers : m->cfg.workers;
+    /* the slots running now; more are started by the loop, already new */
+    m->reload_slots = m->cfg.workers;
+    m->prev_cfg = m->cfg;
     m->cfg = next;
     m->reload_slot = 0;
+    m->reload_aborted = 0;
     fprintf(stderr, "booking-fcgi: reloading: replacing the workers one at "
         "a time (%d workers)\n", m->cfg.workers);
     notify_status(&m->notify, "RELOADING=1", "reloading");
+}
+
+/* Ask slot s's worker to leave (SIGUSR2: finish what it holds, take nothing new). */
+static void
+master_retire(struct slot *s)
+{
+    if (s->pid <= 0)
+        return;
+    s->old_pid = s->pid;
+    s->old_entry = s->entry;
+    s->pid = 0;
+    s->entry = -1;
+    kill(s->old_pid, SIGUSR2);
+}
+
+/*
+ * The new worker of slot s did not get a database connection that the
+ * old one has: the new settings are wrong (say, DATABASE_URL). Keep the
+ * old worker, retire the new one, go back to the old settings, and end
+ * the reload after this slot. Slots started beyond the old WORKERS go.
+ */
+static void
+master_reload_abort(struct master *m, struct slot *s)
+{
+    pid_t new_pid = s->pid;
+    int   new_entry = s->entry, i;
+
+    fprintf(stderr, "booking-fcgi: reload aborted: the new worker got no "
+        "database connection where the old one has one; keeping the old "
+        "settings\n");
+    s->pid = s->old_pid;
+    s->entry = s->old_entry;
+    s->old_pid = new_pid > 0 ? new_pid : 0;
+    s->old_entry = new_entry;
+    if (s->old_pid > 0)
+        kill(s->old_pid, SIGUSR2);
+    for (i = m->prev_cfg.workers; i < m->cfg.workers; i++)
+        if (m->slots[i].phase == RELOAD_NONE)
+            master_retire(&m->slots[i]);
+    m->cfg = m->prev_cfg;
+    envfile_restore(&m->undo);
+    m->reload_aborted = 1;
+    m->reload_slots = m->reload_slot + 1;
 }
 
 /*
@@ -235,8 +300,13 @@ master_reload_step(struct master *m, int64_t now)
 
         if (m->reload_slot >= m->reload_slots) {
             m->reload_slot = -1;
-            fprintf(stderr, "booking-fcgi: reload done\n");
-            notify_status(&m->notify, "READY=1", "reload done");
+            if (m->reload_aborted) {
+                notify_status(&m->notify, "READY=1", "reload aborted");
+            } else {
+                envfile_forget(&m->undo);
+                fprintf(stderr, "booking-fcgi: reload done\n");
+                notify_status(&m->notify, "READY=1", "reload done");
+            }
             if (m->reload_again) {
                 m->reload_again = 0;
                 master_reload_begin(m);
@@ -261,16 +331,25 @@ master_reload_step(struct master *m, int64_t now)
             s->phase_deadline_ms = now + ready_wait;
             return;
         case RELOAD_STARTING:
-            if (s->pid != 0 && !scoreboard_db_ok(m->board, s->entry)
+            if (s->pid > 0 && !scoreboard_db_ok(m->board, s->entry)
                 && now < s->phase_deadline_ms)
                 return;
-            kill(s->old_pid, SIGUSR2);
+            if (m->reload_slot < m->cfg.workers && s->old_pid > 0
+                && (s->pid <= 0 || !scoreboard_db_ok(m->board, s->entry))
+                && scoreboard_db_ok(m->board, s->old_entry)) {
+                master_reload_abort(m, s);
+                s->phase = RELOAD_RETIRING;
+                s->phase_deadline_ms = now + m->cfg.drain_seconds * 1000LL;
+                return;
+            }
+            if (s->old_pid > 0)     /* it may have died meanwhile */
+                kill(s->old_pid, SIGUSR2);
             s->phase = RELOAD_RETIRING;
             s->phase_deadline_ms = now + m->cfg.drain_seconds * 1000LL;
             return;
         case RELOAD_RETIRING:
             if (s->old_pid != 0) {
-                if (now >= s->phase_deadline_ms) {
+                if (now >= s->phase_deadline_ms && s->old_pid > 0) {
                     fprintf(stderr, "booking-fcgi: replaced worker %ld did "
                         "not leave in %ds, killing it\n", (long) s->old_pid,
                         m->cfg.drain_seconds);
@@ -299,6 +378,9 @@ master_status(struct master *m, int64_t now)
     int64_t                  ready_wait = (m->cfg.db_connect_timeout + 2) * 1000LL;
 
     scoreboard_count(m->board, &c);
+    /* a reload briefly runs a slot's old and new worker both */
+    if (c.ready > m->cfg.workers)
+        c.ready = m->cfg.workers;
     snprintf(status, sizeof(status), "workers %d/%d ready, %d busy, "
         "%llu restarts%s", c.ready, m->cfg.workers, c.busy,
         (unsigned long long) m->board->restarts,
@@ -417,6 +499,7 @@ master_run(const struct config *cfg, int listen_fd, int bound)
     }
     listen_close(&m->cfg, listen_fd, bound);
     master_drain(m);
+    envfile_forget(&m->undo);
     scoreboard_destroy(m->board);
     free(m);
     fprintf(stderr, "booking-fcgi: stopped\n");

@@ -51,12 +51,15 @@ metrics_request(struct metrics *m, int route, int status, int64_t duration_us)
         if (metrics_statuses[i] == status)
             s = i;
     M_ADD(&m->requests[route][s], 1);
-    /* cumulative buckets, as the format wants them */
-    for (i = 0; i < METRICS_BUCKETS; i++)
-        if (duration_us <= metrics_bounds_us[i])
-            M_ADD(&m->duration_bucket[route][i], 1);
+    /* Cumulative buckets, as the format wants them: the count first,
+     * then the widest bucket down, so that a scrape reading the other
+     * way round never sees a bucket above a wider one (the render
+     * clamps too, for a reader that does not see writes in order). */
     M_ADD(&m->duration_count[route], 1);
     M_ADD(&m->duration_us[route], duration_us > 0 ? duration_us : 0);
+    for (i = METRICS_BUCKETS - 1; i >= 0; i--)
+        if (duration_us <= metrics_bounds_us[i])
+            M_ADD(&m->duration_bucket[route][i], 1);
 }
 
 void
@@ -93,7 +96,10 @@ metrics_db(struct metrics *m, uint64_t errors, uint64_t reconnects)
     M_STORE(&m->db_reconnects, reconnects);
 }
 
-/* sum += m, reading m's words one by one (its worker may be counting). */
+/*
+ * sum += m, word by word, atomically each: m's worker may be counting,
+ * and sum may be the retired block that scrapes read.
+ */
 void
 metrics_add(struct metrics *sum, const struct metrics *m)
 {
@@ -102,7 +108,7 @@ metrics_add(struct metrics *sum, const struct metrics *m)
     size_t          i, n = sizeof(*m) / sizeof(uint64_t);
 
     for (i = 0; i < n; i++)
-        dst[i] += M_LOAD(&src[i]);
+        M_STORE(&dst[i], M_LOAD(&dst[i]) + M_LOAD(&src[i]));
 }
 
 void
@@ -186,13 +192,21 @@ metrics_render(struct metrics_text *t, const struct metrics *m,
       "read to the answer written, in the worker.\n"
       "# TYPE booking_http_request_duration_seconds histogram\n");
     for (r = 0; r < METRICS_ROUTES; r++) {
+        uint64_t le[METRICS_BUCKETS], above = m->duration_count[r];
+
         if (m->duration_count[r] == 0)
             continue;
+        /* words read while a request was being counted: never let a
+         * bucket exceed a wider one (the true values only grow, so the
+         * clamped ones still never go back between scrapes) */
+        for (b = METRICS_BUCKETS - 1; b >= 0; b--)
+            above = le[b] = m->duration_bucket[r][b] < above
+                          ? m->duration_bucket[r][b] : above;
         for (b = 0; b < METRICS_BUCKETS; b++)
             P("booking_http_request_duration_seconds_bucket{route=\"%s\","
               "le=\"%g\"} %llu\n", metrics_route_names[r],
               (double) metrics_bounds_us[b] / 1e6,
-              (unsigned long long) m->duration_bucket[r][b]);
+              (unsigned long long) le[b]);
         P("booking_http_request_duration_seconds_bucket{route=\"%s\","
           "le=\"+Inf\"} %llu\n", metrics_route_names[r],
           (unsigned long long) m->duration_count[r]);
@@ -210,16 +224,19 @@ metrics_render(struct metrics_text *t, const struct metrics *m,
     P("# HELP booking_seats_sold_total Seats confirmed: booked at once, or "
       "held and then confirmed.\n# TYPE booking_seats_sold_total counter\n"
       "booking_seats_sold_total %llu\n", (unsigned long long) m->seats_sold);
-    P("# HELP booking_holds_total Holds confirmed or cancelled through the "
-      "API, and released by booking-expire once lapsed.\n"
-      "# TYPE booking_holds_total counter\n"
+    P("# HELP booking_holds_total Holds confirmed, and bookings cancelled, "
+      "through the API.\n# TYPE booking_holds_total counter\n"
       "booking_holds_total{event=\"confirmed\"} %llu\n"
       "booking_holds_total{event=\"cancelled\"} %llu\n",
       (unsigned long long) m->holds_confirmed,
       (unsigned long long) m->holds_cancelled);
+    /* the database's count, the same from every host: not to be summed
+     * with the per-process counters above */
     if (holds_expired >= 0)
-        P("booking_holds_total{event=\"expired\"} %lld\n",
-          (long long) holds_expired);
+        P("# HELP booking_holds_expired_total Lapsed holds released by "
+          "booking-expire, ever (from the database).\n"
+          "# TYPE booking_holds_expired_total counter\n"
+          "booking_holds_expired_total %lld\n", (long long) holds_expired);
 
     P("# HELP booking_db_errors_total Statements or connections that failed.\n"
       "# TYPE booking_db_errors_total counter\n"
@@ -231,10 +248,13 @@ metrics_render(struct metrics_text *t, const struct metrics *m,
     P("# HELP booking_worker_restarts_total Workers that exited unasked and "
       "were started again.\n# TYPE booking_worker_restarts_total counter\n"
       "booking_worker_restarts_total %llu\n"
-      "# HELP booking_workers Workers by state.\n"
+      "# HELP booking_workers Worker processes by state.\n"
       "# TYPE booking_workers gauge\n"
+      "booking_workers{state=\"starting\"} %d\n"
+      "booking_workers{state=\"idle\"} %d\n"
       "booking_workers{state=\"busy\"} %d\n"
-      "booking_workers{state=\"idle\"} %d\n",
-      (unsigned long long) pool->restarts, pool->busy, pool->idle);
+      "booking_workers{state=\"leaving\"} %d\n",
+      (unsigned long long) pool->restarts, pool->starting, pool->idle,
+      pool->busy, pool->leaving);
     return 0;
 }

@@ -54,8 +54,10 @@ struct metrics {
 /* What the scoreboard knows of the pool, beside the counters. */
 struct metrics_pool {
     uint64_t restarts;
-    int      busy;
+    int      starting;
     int      idle;
+    int      busy;
+    int      leaving;
 };
 
 void metrics_request(struct metrics *m, int route, int status,

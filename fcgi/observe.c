@@ -25,10 +25,17 @@ observe_metrics(struct handler_ctx *ctx)
         return;
     }
     /* booking-expire's count lives in the database; without it the
-     * series is left out of this scrape rather than failing it */
-    if (db_expire_totals(ctx->db, &expired) != DB_OK)
+     * series is left out of this scrape rather than failing it, and a
+     * connection known down is not waited for */
+    if (!db_connected(ctx->db)
+        || db_expire_totals(ctx->db, &expired) != DB_OK)
         expired = -1;
-    scoreboard_sum(ctx->board, &sum, &pool);
+    if (scoreboard_sum(ctx->board, &sum, &pool) < 0) {
+        response_error(ctx->res, 503, "metrics_unavailable", NULL,
+            "the counters are being updated; retry");
+        response_header(ctx->res, "Retry-After: 1");
+        return;
+    }
     if (metrics_render(t, &sum, &pool, expired) < 0) {
         response_error(ctx->res, 500, "internal_error", NULL,
             "an internal error occurred");

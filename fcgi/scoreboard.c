@@ -4,6 +4,7 @@
 
 #include "scoreboard.h"
 
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -65,10 +66,11 @@ scoreboard_release(struct scoreboard *sb, int i)
 {
     if (i < 0 || i >= SCOREBOARD_ENTRIES)
         return;
-    __atomic_fetch_add(&sb->seq, 1, __ATOMIC_ACQ_REL);
+    __atomic_fetch_add(&sb->seq, 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);    /* odd before the data */
     metrics_add(&sb->retired, &sb->m[i]);
     metrics_zero(&sb->m[i]);
-    __atomic_fetch_add(&sb->seq, 1, __ATOMIC_ACQ_REL);
+    __atomic_fetch_add(&sb->seq, 1, __ATOMIC_RELEASE);  /* data before even */
     SB_STORE(&sb->e[i].pid, 0);
 }
 
@@ -88,16 +90,21 @@ scoreboard_metrics(struct scoreboard *sb, int i)
 /*
  * Any worker, for GET /metrics: the pool's totals, retried while the
  * master is folding an exited worker's counters (rare, and short).
+ * Returns 0, or -1 when no consistent read could be had.
  */
-void
+int
 scoreboard_sum(const struct scoreboard *sb, struct metrics *sum,
     struct metrics_pool *pool)
 {
     unsigned before;
-    int      i, state, tries = 0;
+    int      i, state, tries;
 
-    do {
+    for (tries = 0; tries < 1000; tries++) {
         before = __atomic_load_n(&sb->seq, __ATOMIC_ACQUIRE);
+        if (before & 1) {
+            sched_yield();
+            continue;
+        }
         memset(sum, 0, sizeof(*sum));
         memset(pool, 0, sizeof(*pool));
         metrics_add(sum, &sb->retired);
@@ -106,13 +113,17 @@ scoreboard_sum(const struct scoreboard *sb, struct metrics *sum,
                 continue;
             metrics_add(sum, &sb->m[i]);
             state = SB_LOAD(&sb->e[i].state);
-            pool->busy += state == SCOREBOARD_BUSY;
+            pool->starting += state == SCOREBOARD_STARTING;
             pool->idle += state == SCOREBOARD_IDLE;
+            pool->busy += state == SCOREBOARD_BUSY;
+            pool->leaving += state == SCOREBOARD_LEAVING;
         }
         pool->restarts = __atomic_load_n(&sb->restarts, __ATOMIC_RELAXED);
-    } while (((before & 1) || __atomic_load_n(&sb->seq, __ATOMIC_ACQUIRE)
-                               != before)
-             && ++tries < 100);     /* bounded: a master killed mid-fold */
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);    /* the data before seq */
+        if (__atomic_load_n(&sb->seq, __ATOMIC_RELAXED) == before)
+            return 0;
+    }
+    return -1;      /* a master killed mid-fold: no torn totals */
 }
 
 /* Worker: its own state. */
@@ -131,6 +142,7 @@ scoreboard_db_ok(const struct scoreboard *sb, int i)
     return i >= 0 && i < SCOREBOARD_ENTRIES && SB_LOAD(&sb->e[i].db_ok);
 }
 
+/* Master: what its STATUS= line says. */
 void
 scoreboard_count(const struct scoreboard *sb, struct scoreboard_counts *c)
 {
@@ -138,7 +150,7 @@ scoreboard_count(const struct scoreboard *sb, struct scoreboard_counts *c)
 
     memset(c, 0, sizeof(*c));
     for (i = 0; i < SCOREBOARD_ENTRIES; i++) {
-        if (SB_LOAD(&sb->e[i].pid) == 0)
+        if (SB_LOAD(&sb->e[i].pid) <= 0)     /* free, or not forked yet */
             continue;
         c->workers++;
         c->ready += SB_LOAD(&sb->e[i].db_ok) != 0;

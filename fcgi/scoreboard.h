@@ -58,7 +58,7 @@ void scoreboard_count(const struct scoreboard *sb,
 int scoreboard_db_ok(const struct scoreboard *sb, int i);
 struct metrics *scoreboard_metrics(struct scoreboard *sb, int i);
 void scoreboard_restarted(struct scoreboard *sb);
-void scoreboard_sum(const struct scoreboard *sb, struct metrics *sum,
+int scoreboard_sum(const struct scoreboard *sb, struct metrics *sum,
     struct metrics_pool *pool);
 
 #endif

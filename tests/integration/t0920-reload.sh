@@ -71,6 +71,14 @@ sed -i 's/^WORKERS=4/WORKERS=2/' "$conf"
 reload_and_wait
 check "WORKERS=2 in the file: 2 workers after the reload" eq "$(workers | wc -l)" 2
 
+# Growing: the running slots are replaced once, the added one starts new.
+started=$(grep -c 'worker [0-9]* started' "$log")
+sed -i 's/^WORKERS=2/WORKERS=3/' "$conf"
+reload_and_wait
+for _ in $(seq 1 30); do [ "$(workers | wc -l)" -eq 3 ] && break; sleep 0.1; done
+check "WORKERS=3: 3 workers, 3 started (2 replaced, 1 added)" eq \
+    "$(workers | wc -l) $(($(grep -c 'worker [0-9]* started' "$log") - started))" "3 3"
+
 # An invalid file is refused; the running workers keep serving.
 kept=$(workers)
 echo 'WORKERS=lots' >>"$conf"
@@ -86,6 +94,25 @@ printf 'not a setting\n' >"$conf"
 kill -HUP "$FCGI_PID"
 for _ in $(seq 1 50); do grep -q 'not a KEY=VALUE' "$log" && break; sleep 0.1; done
 check "a line that is not KEY=VALUE is refused" grep -q "$conf:1: not a KEY=VALUE" "$log"
+
+# Valid settings that do not work: a DATABASE_URL no server answers.
+# The new worker gets no connection where the old one has one: the
+# reload is aborted, the old workers stay, and the environment is put
+# back, so a worker restarted later connects with the old URL.
+printf 'WORKERS=3\nDB_CONNECT_TIMEOUT=1\nDATABASE_URL=postgresql://nobody@127.0.0.1:1/none\n' >"$conf"
+kept=$(workers)
+kill -HUP "$FCGI_PID"
+for _ in $(seq 1 60); do grep -q 'reload aborted' "$log" && break; sleep 0.1; done
+check "a DATABASE_URL that does not connect: the reload is aborted" grep -q 'reload aborted' "$log"
+sleep 0.5
+check "the old workers stay" eq "$(workers)" "$kept"
+retries=$(grep -c 'will retry' "$log")
+kill -KILL "$(workers | head -n 1)"
+for _ in $(seq 1 50); do [ "$(workers | wc -l)" -eq 3 ] && break; sleep 0.1; done
+sleep 0.5
+codes=$(for _ in $(seq 1 12); do curl -s -o /dev/null -w '%{http_code}\n' "$BASE_URL/health"; done | sort | uniq -c | tr -s ' ')
+check "a worker restarted after it connects with the old URL: /health 200 x12" eq "$codes" " 12 200"
+check "and logged no failed connection" eq "$(grep -c 'will retry' "$log")" "$retries"
 
 # Back to the server the later tests expect.
 stack_fcgi_stop
