@@ -61,8 +61,10 @@ envfile_parse_line(char *line, struct envfile_var *v)
     } else if (n > 0 && p[0] == '"') {
         char *in = p + 1, *out = p;
         for (; *in != '"'; in++) {
-            if (*in == '\\')
-                in++;       /* the next character as it is */
+            /* as systemd: a backslash escapes " \ ` $ and is kept
+             * before anything else */
+            if (*in == '\\' && in[1] != '\0' && strchr("\"\\`$", in[1]))
+                in++;
             if (*in == '\0')
                 return -1;  /* unclosed */
             *out++ = *in;
