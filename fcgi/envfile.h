@@ -5,7 +5,7 @@
  * The settings file systemd reads for us at start (EnvironmentFile=),
  * read again by the master on reload: KEY=VALUE lines, # comments, a
  * value optionally in single quotes (taken as it is) or double quotes
- * (where a backslash escapes " \\ ` and $), as systemd reads it.
+ * (where a backslash escapes " \ ` and $), as systemd reads it.
  */
 
 #define ENVFILE_MAX_VARS 128
