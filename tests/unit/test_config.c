@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include "config.h"
 
 static int parse_int_quietly(const char *value, long min, long max, int base,
@@ -21,23 +23,12 @@ static int
 parse_int_quietly(const char *value, long min, long max, int base,
     long *out, char *err, size_t errsize)
 {
-    FILE  *tmp = tmpfile();
-    int    saved, rc;
-    size_t n;
+    struct capture c;
+    int            rc;
 
-    assert_non_null(tmp);
-    fflush(stderr);
-    saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+    capture_begin(&c);
     rc = config_parse_int("TEST_VAR", value, min, max, base, out);
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    rewind(tmp);
-    n = fread(err, 1, errsize - 1, tmp);
-    err[n] = '\0';
-    fclose(tmp);
+    capture_end(&c, err, errsize);
     return rc;
 }
 
