@@ -106,6 +106,7 @@ master_spawn(struct master *m, struct slot *s)
         if (getppid() != m->pid)        /* the master died before that */
             _exit(0);
         status = worker_run(&m->cfg, m->listen_fd, m->bound, m->board, entry);
+        envfile_forget(&m->undo);   /* the master's, copied by the fork */
         free(m);
         /* exit(), not _exit(): LeakSanitizer checks workers at exit too. */
         exit(status);
