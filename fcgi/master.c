@@ -58,6 +58,7 @@ struct master {
     int                  reload_slots;  /* how many slots this reload covers */
     int                  reload_again;  /* a SIGHUP came during a reload */
     int                  reload_aborted;
+    int                  reload_undo;   /* aborted: slots to put back after */
     struct config        prev_cfg;      /* during a reload: to go back to */
     struct envfile_undo  undo;          /* and the environment before it */
 };
@@ -100,6 +101,7 @@ master_spawn(struct master *m, struct slot *s)
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGQUIT);
         sigaddset(&mask, SIGUSR2);
+        sigaddset(&mask, SIGHUP);       /* the worker ignores it */
         signal(SIGCHLD, SIG_DFL);
         sigprocmask(SIG_SETMASK, &mask, NULL);
         prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -235,6 +237,7 @@ master_reload_begin(struct master *m)
     m->cfg = next;
     m->reload_slot = 0;
     m->reload_aborted = 0;
+    m->reload_undo = 0;
     fprintf(stderr, "booking-fcgi: reloading: replacing the workers one at "
         "a time (%d workers)\n", m->cfg.workers);
     notify_status(&m->notify, "RELOADING=1", "reloading");
@@ -244,7 +247,7 @@ master_reload_begin(struct master *m)
 static void
 master_retire(struct slot *s)
 {
-    if (s->pid <= 0)
+    if (s->pid <= 0 || s->old_pid != 0)    /* never lose a leaving one */
         return;
     s->old_pid = s->pid;
     s->old_entry = s->entry;
@@ -256,8 +259,9 @@ master_retire(struct slot *s)
 /*
  * The new worker of slot s did not get a database connection that the
  * old one has: the new settings are wrong (say, DATABASE_URL). Keep the
- * old worker, retire the new one, go back to the old settings, and end
- * the reload after this slot. Slots started beyond the old WORKERS go.
+ * old worker, retire the new one, go back to the old settings, and
+ * replace the slots already done once more, now with the old settings.
+ * Slots started beyond the old WORKERS go.
  */
 static void
 master_reload_abort(struct master *m, struct slot *s)
@@ -280,6 +284,9 @@ master_reload_abort(struct master *m, struct slot *s)
     m->cfg = m->prev_cfg;
     envfile_restore(&m->undo);
     m->reload_aborted = 1;
+    /* after this slot, a second pass puts the slots already replaced
+     * back on the old settings */
+    m->reload_undo = m->reload_slot;
     m->reload_slots = m->reload_slot + 1;
 }
 
@@ -300,8 +307,18 @@ master_reload_step(struct master *m, int64_t now)
         struct slot *s;
 
         if (m->reload_slot >= m->reload_slots) {
+            if (m->reload_aborted && m->reload_undo > 0) {
+                m->reload_slot = 0;
+                m->reload_slots = m->reload_undo;
+                m->reload_undo = 0;
+                fprintf(stderr, "booking-fcgi: reload aborted: putting the "
+                    "old settings back on %d workers\n", m->reload_slots);
+                continue;
+            }
             m->reload_slot = -1;
             if (m->reload_aborted) {
+                fprintf(stderr, "booking-fcgi: reload aborted: every worker "
+                    "has the old settings\n");
                 notify_status(&m->notify, "READY=1", "reload aborted");
             } else {
                 envfile_forget(&m->undo);
@@ -317,6 +334,8 @@ master_reload_step(struct master *m, int64_t now)
         s = &m->slots[m->reload_slot];
         switch (s->phase) {
         case RELOAD_NONE:
+            if (s->old_pid != 0)    /* one retired earlier is still leaving */
+                return;
             if (s->pid == 0) {              /* nothing to replace */
                 m->reload_slot++;
                 continue;
@@ -335,7 +354,8 @@ master_reload_step(struct master *m, int64_t now)
             if (s->pid > 0 && !scoreboard_db_ok(m->board, s->entry)
                 && now < s->phase_deadline_ms)
                 return;
-            if (m->reload_slot < m->cfg.workers && s->old_pid > 0
+            if (!m->reload_aborted
+                && m->reload_slot < m->cfg.workers && s->old_pid > 0
                 && (s->pid <= 0 || !scoreboard_db_ok(m->board, s->entry))
                 && scoreboard_db_ok(m->board, s->old_entry)) {
                 master_reload_abort(m, s);
@@ -486,7 +506,8 @@ master_run(const struct config *cfg, int listen_fd, int bound)
     for (;;) {
         int64_t now = clock_now_ms();
         for (i = 0; i < m->cfg.workers; i++)
-            if (m->slots[i].pid == 0 && m->slots[i].phase == RELOAD_NONE
+            if (m->slots[i].pid == 0 && m->slots[i].old_pid == 0
+                && m->slots[i].phase == RELOAD_NONE
                 && now >= m->slots[i].restart_ms)
                 master_spawn(m, &m->slots[i]);
         master_reload_step(m, now);

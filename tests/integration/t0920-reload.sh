@@ -114,6 +114,29 @@ codes=$(for _ in $(seq 1 12); do curl -s -o /dev/null -w '%{http_code}\n' "$BASE
 check "a worker restarted after it connects with the old URL: /health 200 x12" eq "$codes" " 12 200"
 check "and logged no failed connection" eq "$(grep -c 'will retry' "$log")" "$retries"
 
+# Settings that work for the first slot only: a role allowed one
+# connection. Slot 0 is replaced, slot 1's new worker is refused, the
+# reload is aborted, and slot 0 is put back on the old settings too.
+sql "DROP ROLE IF EXISTS reload_one; CREATE ROLE reload_one LOGIN CONNECTION LIMIT 1;
+     GRANT booking_app TO reload_one" >/dev/null
+one_url=$(echo "${APP_DATABASE_URL:-$DATABASE_URL}" | sed -E 's|//[^@/]*@|//reload_one@|')
+printf 'WORKERS=3\nDATABASE_URL=%s\n' "$one_url" >"$conf"
+backs=$(grep -c 'every worker has the old settings' "$log")
+kill -HUP "$FCGI_PID"
+for _ in $(seq 1 150); do
+    [ "$(grep -c 'every worker has the old settings' "$log")" -gt "$backs" ] && break
+    sleep 0.1
+done
+check "refused at the second slot: the first is put back too" \
+    grep -q 'putting the old settings back on 1 workers' "$log"
+check "and the log says every worker has the old settings" \
+    test "$(grep -c 'every worker has the old settings' "$log")" -gt "$backs"
+sleep 0.5
+check "no worker is left connected as the new role" eq \
+    "$(sql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'reload_one'")" 0
+check "still 3 workers" eq "$(workers | wc -l)" 3
+sql "DROP ROLE reload_one" >/dev/null
+
 # Back to the server the later tests expect.
 stack_fcgi_stop
 stack_fcgi_start
