@@ -71,6 +71,7 @@ static void master_log_exit(pid_t pid, int wstatus, const char *what);
 static void master_reload_begin(struct master *m);
 static void master_reload_step(struct master *m, int64_t now);
 static void master_reload_abort(struct master *m, struct slot *s);
+static void master_hand_over(struct slot *s);
 static void master_retire(struct slot *s);
 static void master_status(struct master *m, int64_t now);
 
@@ -243,16 +244,23 @@ master_reload_begin(struct master *m)
     notify_status(&m->notify, "RELOADING=1", "reloading");
 }
 
+/* Slot s's worker becomes its old one: the slot is free for a new one. */
+static void
+master_hand_over(struct slot *s)
+{
+    s->old_pid = s->pid;
+    s->old_entry = s->entry;
+    s->pid = 0;
+    s->entry = -1;
+}
+
 /* Ask slot s's worker to leave (SIGUSR2: finish what it holds, take nothing new). */
 static void
 master_retire(struct slot *s)
 {
     if (s->pid <= 0 || s->old_pid != 0)    /* never lose a leaving one */
         return;
-    s->old_pid = s->pid;
-    s->old_entry = s->entry;
-    s->pid = 0;
-    s->entry = -1;
+    master_hand_over(s);
     kill(s->old_pid, SIGUSR2);
 }
 
@@ -340,10 +348,7 @@ master_reload_step(struct master *m, int64_t now)
                 m->reload_slot++;
                 continue;
             }
-            s->old_pid = s->pid;
-            s->old_entry = s->entry;
-            s->pid = 0;
-            s->entry = -1;
+            master_hand_over(s);
             s->backoff_ms = 0;
             if (m->reload_slot < m->cfg.workers)
                 master_spawn(m, s);
@@ -357,13 +362,9 @@ master_reload_step(struct master *m, int64_t now)
             if (!m->reload_aborted
                 && m->reload_slot < m->cfg.workers && s->old_pid > 0
                 && (s->pid <= 0 || !scoreboard_db_ok(m->board, s->entry))
-                && scoreboard_db_ok(m->board, s->old_entry)) {
-                master_reload_abort(m, s);
-                s->phase = RELOAD_RETIRING;
-                s->phase_deadline_ms = now + m->cfg.drain_seconds * 1000LL;
-                return;
-            }
-            if (s->old_pid > 0)     /* it may have died meanwhile */
+                && scoreboard_db_ok(m->board, s->old_entry))
+                master_reload_abort(m, s);  /* the new one is retired */
+            else if (s->old_pid > 0)        /* it may have died meanwhile */
                 kill(s->old_pid, SIGUSR2);
             s->phase = RELOAD_RETIRING;
             s->phase_deadline_ms = now + m->cfg.drain_seconds * 1000LL;
