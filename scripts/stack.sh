@@ -25,6 +25,18 @@ stack_free_port() {
     return 1
 }
 
+# stack_wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it
+# succeeds; fails after SECONDS.
+stack_wait_for() {
+    local n=$(($1 * 10))
+    shift
+    until "$@"; do
+        n=$((n - 1))
+        [ "$n" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
 # Run a command as the owner of the cluster: PostgreSQL refuses root.
 stack_as_pg() {
     if [ "$(id -u)" -eq 0 ]; then

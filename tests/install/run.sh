@@ -18,6 +18,8 @@
 # usage: tests/install/run.sh build/booking_<version>_<arch>.deb
 # Prints "ok - ..." / "not ok - ..." lines and "N passed, M failed".
 set -u
+# stack_wait_for
+source "$(dirname "$0")/../../scripts/stack.sh"
 
 DEB=$(readlink -f "${1:?usage: $0 PACKAGE.deb}")
 VERSION=$(dpkg-deb -f "$DEB" Version)
@@ -52,15 +54,6 @@ bail() {
         tr -d '\r' <"$T/share/console.log" | grep . | tail -n 15 | sed 's/^/#   /'
     exit 1
 }
-wait_for() {
-    local n=$(($1 * 10))
-    shift
-    until "$@"; do
-        n=$((n - 1))
-        [ "$n" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
 
 [ "$(id -u)" -eq 0 ] || { echo "test-install: needs root (namespaces, mounts, a cgroup)" >&2; exit 1; }
 for c in unshare nsenter script dpkg-deb; do
@@ -90,9 +83,9 @@ mkdir "$CG" || { echo "test-install: mkdir $CG failed" >&2; exit 1; }
 cleanup() {
     if [ -n "$CG" ] && [ -d "$CG" ]; then
         [ -n "$PID1" ] && kill -KILL "$PID1" 2>/dev/null
-        if ! wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"; then
+        if ! stack_wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"; then
             echo 1 >"$CG/cgroup.kill"
-            wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"
+            stack_wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"
         fi
         [ -n "$SCRIPT_PID" ] && kill -KILL "$SCRIPT_PID" 2>/dev/null
         wait "$SCRIPT_PID" 2>/dev/null
@@ -185,8 +178,8 @@ in_ns() { timeout "${TO:-60}" nsenter -t "$PID1" -m -p -n -u -i -r -w env -i \
 sh_ns() { in_ns sh -c "$1"; }
 
 boot_t=$SECONDS
-wait_for 10 pid1 || bail "no systemd stayed up as PID 1 of the namespaces"
-wait_for 60 booted && kill -0 "$PID1" 2>/dev/null || bail "systemd did not finish starting in 60 s"
+stack_wait_for 10 pid1 || bail "no systemd stayed up as PID 1 of the namespaces"
+stack_wait_for 60 booted && kill -0 "$PID1" 2>/dev/null || bail "systemd did not finish starting in 60 s"
 check "systemd boots as PID 1 of the scratch root ($((SECONDS - boot_t)) s)" \
     eq "$(in_ns cat /proc/1/comm)" systemd
 check "the scratch root is the overlay, not the host's /" \
@@ -276,7 +269,7 @@ http() {
     CODE=${r##*$'\n'} BODY=${r%$'\n'*}
 }
 healthy() { http GET /health; [ "$CODE" = 200 ]; }
-wait_for 20 healthy
+stack_wait_for 20 healthy
 check "GET /health through nginx: 200 (the socket started the service)" eq "$CODE" 200
 start=$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)
 http POST /admin/show "{\"name\":\"Installed\",\"start_time\":\"$start\",\"total_seats\":10}" \
@@ -290,7 +283,7 @@ check "the booking is in PostgreSQL: CONFIRMED, 2 seats of show $show" eq \
     "$(sql "SELECT status || '/' || seat_count || '/' || show_id FROM bookings WHERE id = ${booking:-0}")" \
     "CONFIRMED/2/$show"
 running() { [ "$(in_ns systemctl show -p SubState --value booking-fcgi.service)" = running ]; }
-wait_for 15 running
+stack_wait_for 15 running
 check "booking-fcgi.service is active/running as booking" eq \
     "$(in_ns systemctl show -p ActiveState -p SubState --value booking-fcgi.service | tr '\n' '/')$(in_ns ps -o user= -p "$(in_ns systemctl show -p MainPID --value booking-fcgi.service)")" \
     "active/running/booking"
@@ -300,7 +293,7 @@ check "journalctl -u booking-fcgi has the request" \
 # The master reads /etc/default/booking itself on reload, as booking.
 if [ "$(in_ns systemctl show -p CanReload --value booking-fcgi.service)" = yes ]; then
     in_ns systemctl reload booking-fcgi.service
-    wait_for 15 running
+    stack_wait_for 15 running
     http GET /health
     check "systemctl reload booking-fcgi: running, GET /health 200" \
         eq "$(in_ns systemctl show -p SubState --value booking-fcgi.service)/$CODE" running/200

@@ -10,6 +10,7 @@
 # "# SKIP" line says why and no case is reported: a skip never counts
 # as a pass.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../scripts/stack.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SD=/lib/systemd/systemd
@@ -19,16 +20,6 @@ CG= PID1= SCRIPT_PID= NG=
 
 skip() { echo "# SKIP $*"; exit 0; }
 
-# wait_for SECONDS COMMAND...: poll every 0.1 s until it succeeds.
-wait_for() {
-    local n=$(($1 * 10))
-    shift
-    until "$@"; do
-        n=$((n - 1))
-        [ "$n" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
 
 [ "$(id -u)" -eq 0 ] || skip "needs root: it creates namespaces, mounts and a cgroup"
 [ -x "$SD" ] || skip "$SD is not installed"
@@ -57,9 +48,9 @@ CG=$cg2${mine%/}/booking-t1200.$$
 manager_stop() {
     [ -n "$CG" ] && [ -d "$CG" ] || return 0
     [ -n "$PID1" ] && kill -KILL "$PID1" 2>/dev/null
-    if ! wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"; then
+    if ! stack_wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"; then
         echo 1 >"$CG/cgroup.kill"
-        wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"
+        stack_wait_for 5 grep -q '^populated 0' "$CG/cgroup.events"
     fi
     [ -n "$SCRIPT_PID" ] && kill -KILL "$SCRIPT_PID" 2>/dev/null
     wait "$SCRIPT_PID" 2>/dev/null
@@ -73,7 +64,7 @@ ng_gone() { ! kill -0 "$NG" 2>/dev/null; }
 ng_stop() {
     [ -n "$NG" ] || return 0
     kill -TERM "$NG" 2>/dev/null
-    if ! wait_for 5 ng_gone; then
+    if ! stack_wait_for 5 ng_gone; then
         pkill -KILL -P "$NG" 2>/dev/null
         kill -KILL "$NG" 2>/dev/null
     fi
@@ -197,8 +188,8 @@ booted() { grep -q '^Startup finished' "$log" || ! kill -0 "$PID1" 2>/dev/null; 
 console() { tr -d '\r' <"$log" | grep -v '^Script ' | grep . | tail -n 5 | tr '\n' ' '; }
 # Run in the manager's namespaces: its /run, so its private bus only.
 in_ns() { timeout 10 nsenter -t "$PID1" -m -p "$@"; }
-wait_for 5 pid1 || skip "no PID 1 stayed up in new namespaces; its console: $(console)"
-if ! wait_for 20 booted || ! kill -0 "$PID1" 2>/dev/null; then
+stack_wait_for 5 pid1 || skip "no PID 1 stayed up in new namespaces; its console: $(console)"
+if ! stack_wait_for 20 booted || ! kill -0 "$PID1" 2>/dev/null; then
     skip "systemd did not come up as PID 1 (exited, or no startup in 20 s); its console: $(console)"
 fi
 boot_ms=$((($(date +%s%N) - started) / 1000000))
@@ -217,14 +208,14 @@ is_id() { [[ $1 =~ ^[0-9]+$ ]]; }
 check "a hold is made" is_id "$hold"
 state() { sql "SELECT status || '/' || coalesce(reason, '') FROM bookings WHERE id = $hold"; }
 expired() { [ "$(state)" = FAILED/expired ]; }
-wait_for 20 expired
+stack_wait_for 20 expired
 check "a timer-started run marks the lapsed hold FAILED/expired" eq "$(state)" FAILED/expired
 check "counters equal the live bookings" eq "$(counters "$show")" "0/0"
 
 # The runs' own summary lines, and the manager's record of them.
 runs() { grep -cE '^expired [0-9]+ holds, released [0-9]+ seats in [0-9]+ ms$' "$W/expire.log" 2>/dev/null; }
 twice() { [ "$(runs)" -ge 2 ]; }
-wait_for 10 twice
+stack_wait_for 10 twice
 check "the timer fires more than once ($(runs) runs)" twice
 check "a run's summary line counts it" \
     grep -qE '^expired [1-9][0-9]* holds, released [1-9][0-9]* seats in' "$W/expire.log"
@@ -236,7 +227,7 @@ in_ns systemctl stop booking-expire.timer
 idle() { [ "$(in_ns systemctl is-active booking-expire.service)" != activating ]; }
 ends() { tr -d '\r' <"$log" | grep -cE 'booking-expire.service: (Deactivated successfully|Failed with result)'; }
 logged() { [ "$(ends)" -ge "$(runs)" ]; }
-wait_for 10 idle && wait_for 5 logged
+stack_wait_for 10 idle && stack_wait_for 5 logged
 check "the manager saw each of the $(runs) runs succeed" eq \
     "$(grep -c 'booking-expire.service: Deactivated successfully' "$log")/$(grep -c 'booking-expire.service: Failed with result' "$log")" "$(runs)/0"
 
@@ -251,7 +242,6 @@ check "it triggers the service" eq "$(prop booking-fcgi.socket Triggers)" "$svc"
 check "its socket is on the host's file system, where the host sees it" test -S "$W/fcgi.sock"
 
 # A private nginx (as t0650's), its upstream the socket that systemd holds.
-source "$ROOT/scripts/stack.sh"
 ng_port=$(stack_free_port)
 STACK_DIR=$TMP_T/ng stack_nginx_conf "$ng_port"
 ng_conf=$TMP_T/ng/nginx/conf/booking.conf
@@ -265,7 +255,7 @@ SD_URL=http://127.0.0.1:$ng_port
 via() { local BASE_URL=$SD_URL; "$@"; }
 code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$SD_URL$1"; }
 healthy() { [ "$(code /health)" = 200 ]; }
-wait_for 20 healthy
+stack_wait_for 20 healthy
 
 via req GET /health
 check "through it: GET /health 200" eq "$STATUS" 200
@@ -312,10 +302,10 @@ echo "uid=$(f Uid) nnp=$(f NoNewPrivs) seccomp=$(f Seccomp) capbnd=$(f CapBnd) u
 EOF
 svc_uid=$(id -u booking 2>/dev/null || id -u nobody)
 full() { [ "$(tree)" = "3 processes: master 1, workers 2" ]; }
-wait_for 10 full
+stack_wait_for 10 full
 check "the service is active/running" eq "$(states "$svc")" active/running
 status_ready() { prop "$svc" StatusText | grep -q '^workers 2/2 ready, [0-9]* busy, 0 restarts$'; }
-wait_for 5 status_ready
+stack_wait_for 5 status_ready
 check "Type=notify: its status line says the workers are ready" eq \
     "$(prop "$svc" StatusText | sed 's/, [0-9]* busy//')" "workers 2/2 ready, 0 restarts"
 check "its watchdog is armed (WatchdogSec=)" eq "$(prop "$svc" WatchdogUSec)" 30s
@@ -341,10 +331,10 @@ check "the socket unit stays, listening" eq "$(states booking-fcgi.socket)" acti
 check "a request made while it is stopped is answered: 200" eq "$(code /health)" 200
 # Type=notify: active once the new master has said READY=1.
 running() { [ "$(states "$svc")" = active/running ]; }
-wait_for 10 running
+stack_wait_for 10 running
 check "the socket started it again: active/running, a new master" eq \
     "$(states "$svc")/$([ "$(prop "$svc" MainPID)" != "$main1" ] && echo new)" active/running/new
-wait_for 10 full
+stack_wait_for 10 full
 check "again the master and 2 workers" eq "$(tree)" "3 processes: master 1, workers 2"
 
 # A restart under load: every request is answered (none refused, none 5xx).
@@ -364,7 +354,7 @@ check "and it is active/running after it" eq "$(states "$svc")" active/running
 
 # systemctl reload under load, three times: the master replaces its
 # workers one at a time and not one request fails.
-wait_for 10 full
+stack_wait_for 10 full
 before=$(tree_pids)
 main2=$(prop "$svc" MainPID)
 end=$((SECONDS + 40))
@@ -379,7 +369,7 @@ reload_done() { [ "$(grep -c '^booking-fcgi: reload done$' "$W/fcgi.log")" -ge "
 for _ in 1 2 3; do
     reloads=$((reloads + 1))
     in_ns systemctl reload "$svc" 2>&1 | sed -e 's/^/# /'
-    wait_for 15 reload_done
+    stack_wait_for 15 reload_done
 done
 touch "$TMP_T/reloaded"
 wait "$load"
@@ -387,7 +377,7 @@ check "three reloads: the log says each was done" eq "$(grep -c '^booking-fcgi: 
 check "under load: $(wc -l <"$TMP_T/reload-codes") requests, all 200" eq \
     "$(grep -vc '^200$' "$TMP_T/reload-codes")/$(test -s "$TMP_T/reload-codes" && echo some)" 0/some
 check "the same master, active/running" eq "$(states "$svc")/$(prop "$svc" MainPID)" "active/running/$main2"
-wait_for 10 full
+stack_wait_for 10 full
 check "with 2 new workers" eq "$(comm -12 <(echo "$before") <(tree_pids) | grep -vc "^$main2$")" 0
 check "the service log has no sanitizer report, no 500, no crash" eq \
     "$(grep -cE 'Sanitizer|runtime error:|^booking-fcgi: [A-Z]+ [^ ]+ 500 |killed by signal' "$W/fcgi.log")" 0
