@@ -30,10 +30,10 @@
  * a worker's connections wait for that worker alone, while those beyond
  * wait in the socket's queue for whichever worker frees a slot first.
  * Measured with make test-faults' storm of 1000 clients: with 64 a
- * /health waited over 5 s in 3 runs of 6, with 16 about 0.1 s. nginx keeps at most its
- * upstream `keepalive` idle connections per nginx process; as long as
- * WORKERS x WORKER_CONNS is above nginx processes x keepalive, idle
- * connections alone cannot fill every worker.
+ * /health waited over 5 s in 3 runs of 6, with 16 about 0.1 s. nginx
+ * keeps at most its upstream `keepalive` idle connections per nginx
+ * process; as long as WORKERS x WORKER_CONNS is above nginx processes x
+ * keepalive, idle connections alone cannot fill every worker.
  */
 #define WORKER_CONNS 16
 #define WORKER_POLLS (WORKER_CONNS + 2)     /* + the signalfd and the socket */
@@ -88,10 +88,10 @@ static void worker_log_clean(char *s);
 static const char *worker_param(FCGX_Request *fr, const char *name);
 
 /*
- * The stop signals (SIGTERM, SIGINT, SIGQUIT, and SIGUSR2 from a reload,
- * blocked by worker_run()
- * before FCGX_Init()) stay blocked and are read from a signalfd polled
- * beside the listening socket: a stop never interrupts a request
+ * The stop signals (SIGTERM, SIGINT, SIGQUIT, and SIGUSR2 from a
+ * reload; blocked by the master's fork and again by worker_run() before
+ * FCGX_Init()) stay blocked and are read from a signalfd polled beside
+ * the listening socket: a stop never interrupts a request
  * half-served (libfcgi treats an interrupted read or write as a broken
  * connection), and it is seen even when the socket is always ready.
  * SIGUSR1, which libfcgi would take as a silent request to stop
