@@ -4,7 +4,8 @@
 # staging DESTDIR, plus the Debian metadata (scripts/pkg-deb.sh).
 #
 #   $(PREFIX)/sbin                    booking-fcgi, booking-expire, booking-migrate
-#   $(PREFIX)/share/booking/sql       the migrations (booking-migrate's default)
+#   $(PREFIX)/share/booking/sql       the migrations (booking-migrate's default),
+#                                     and sql/functions, the live definitions
 #   $(PREFIX)/share/booking           openapi.json (when api/ has it), examples/
 #                                     (pristine copies of the /etc files below)
 #   $(PREFIX)/share/doc/booking       README.md
@@ -41,6 +42,7 @@ MAN8DIR  := $(PREFIX)/share/man/man8
 MAN8     := booking-fcgi.8 booking-expire.8 booking-migrate.8
 UNITS    := booking-fcgi.socket booking-fcgi.service booking-expire.service booking-expire.timer
 SQL      := $(wildcard sql/[0-9][0-9][0-9]_*.sql)
+SQL_FUNC := $(wildcard sql/functions/*.sql)
 OPENAPI  := $(wildcard api/openapi.json)
 # Source:name in $(SHARE)/examples, pristine copies of the /etc files.
 EXAMPLES := systemd/booking.env.example:booking.env.example \
@@ -61,7 +63,7 @@ MAN_SED  := -e 's|/usr/share/doc/booking/|$(DOCDIR)/|g' \
 .PHONY: deb test-install
 
 install: all
-	install -d $(D)$(SBIN) $(D)$(SHARE)/sql $(D)$(SHARE)/examples $(D)$(DOCDIR) \
+	install -d $(D)$(SBIN) $(D)$(SHARE)/sql/functions $(D)$(SHARE)/examples $(D)$(DOCDIR) \
 	    $(D)$(UNITDIR) $(D)$(SYSUSERSDIR) $(D)$(TMPFILESDIR) $(D)$(MAN8DIR)
 	install -m 0755 $(BUILD)/booking-fcgi $(BUILD)/booking-expire $(D)$(SBIN)/
 	sed -e 's|^installed_sql_dir=$$|installed_sql_dir=$(SHARE)/sql|' \
@@ -69,6 +71,7 @@ install: all
 	chmod 0755 $(D)$(SBIN)/booking-migrate
 	grep -q '^installed_sql_dir=$(SHARE)/sql$$' $(D)$(SBIN)/booking-migrate
 	install -m 0644 $(SQL) $(D)$(SHARE)/sql/
+	install -m 0644 $(SQL_FUNC) $(D)$(SHARE)/sql/functions/
 	$(if $(OPENAPI),install -m 0644 $(OPENAPI) $(D)$(SHARE)/)
 	set -e; for e in $(EXAMPLES); do \
 	    install -m 0644 $${e%%:*} $(D)$(SHARE)/examples/$${e#*:}; done
@@ -92,6 +95,7 @@ uninstall:
 	rm -f $(D)$(SBIN)/booking-fcgi $(D)$(SBIN)/booking-expire \
 	      $(D)$(SBIN)/booking-migrate
 	rm -f $(D)$(SHARE)/sql/[0-9][0-9][0-9]_*.sql $(D)$(SHARE)/openapi.json
+	rm -f $(addprefix $(D)$(SHARE)/sql/functions/,$(notdir $(SQL_FUNC)))
 	@for e in $(ETC); do \
 	    t=$(D)$${e%%:*} s=$(D)$(SHARE)/examples/$${e#*:}; [ -e "$$t" ] || continue; \
 	    if cmp -s "$$s" "$$t"; then echo "rm -f $$t"; rm -f "$$t"; \
@@ -100,7 +104,7 @@ uninstall:
 	rm -f $(D)$(DOCDIR)/README.md $(addprefix $(D)$(MAN8DIR)/,$(MAN8))
 	rm -f $(addprefix $(D)$(UNITDIR)/,$(UNITS))
 	rm -f $(D)$(SYSUSERSDIR)/booking.conf $(D)$(TMPFILESDIR)/booking.conf
-	rmdir $(D)$(SHARE)/sql $(D)$(SHARE)/examples $(D)$(SHARE) $(D)$(DOCDIR) 2>/dev/null || true
+	rmdir $(D)$(SHARE)/sql/functions $(D)$(SHARE)/sql $(D)$(SHARE)/examples $(D)$(SHARE) $(D)$(DOCDIR) 2>/dev/null || true
 
 # ---- make deb --------------------------------------------------------
 # The same install tree, PREFIX=/usr, staged under build/deb/root and

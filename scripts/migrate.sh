@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Apply sql/NNN_*.sql in order to $DATABASE_URL, each once.
+# Apply sql/NNN_*.sql in order to $DATABASE_URL, each once, then the
+# live definitions of the functions and views, sql/functions/*.sql.
 #
 # Applied versions are recorded in schema_migrations; each migration and
 # its record commit together, and an advisory lock keeps two runners from
 # interleaving, so running this again (or twice at once) is safe.
+#
+# A file of sql/functions/ holds the one current definition of a
+# concern's functions and views (CREATE OR REPLACE), as Flyway's
+# repeatable migrations do. After the migrations, the files whose
+# content changed since they were last applied (their sha256 is kept in
+# schema_functions) are applied again, in name order, all in one
+# transaction with their records, under the same advisory lock. When a
+# migration was applied in this run every file is applied again: a
+# migration may have dropped what a file defines. See sql/README.md.
 #
 # usage: DATABASE_URL=... booking-migrate [SQL_DIR]
 # The migrations: SQL_DIR, else $BOOKING_SQL_DIR, else where `make
@@ -23,6 +33,13 @@ if [ -z "$sql_dir" ]; then
 fi
 [ -d "${sql_dir:-}" ] || { echo "migrate: no sql directory found" >&2; exit 2; }
 
+# check_name FILE: names go into the SQL text below, so only these.
+check_name() {
+    case "$(basename "$1" .sql)" in
+        *[!A-Za-z0-9_-]*) echo "migrate: bad name $1" >&2; exit 2;;
+    esac
+}
+
 {
     echo '\set ON_ERROR_STOP on'
     echo 'SET client_min_messages = warning;'
@@ -30,9 +47,14 @@ fi
     echo 'CREATE TABLE IF NOT EXISTS schema_migrations ('
     echo '    version text PRIMARY KEY,'
     echo '    applied_at timestamptz NOT NULL DEFAULT now());'
+    echo 'CREATE TABLE IF NOT EXISTS schema_functions ('
+    echo '    file text PRIMARY KEY,'
+    echo '    sha256 text NOT NULL,'
+    echo '    applied_at timestamptz NOT NULL DEFAULT now());'
+    echo '\set migrated false'
     for f in "$sql_dir"/[0-9][0-9][0-9]_*.sql; do
+        check_name "$f"
         v=$(basename "$f" .sql)
-        case "$v" in *[!A-Za-z0-9_]*) echo "migrate: bad name $f" >&2; exit 2;; esac
         echo "SELECT NOT EXISTS (SELECT 1 FROM schema_migrations"
         echo "                   WHERE version = '$v') AS pending \\gset"
         echo '\if :pending'
@@ -41,7 +63,25 @@ fi
         echo "\\i '$f'"
         echo "INSERT INTO schema_migrations (version) VALUES ('$v');"
         echo 'COMMIT;'
+        echo '\set migrated true'
         echo '\endif'
     done
+    echo 'BEGIN;'
+    for f in "$sql_dir"/functions/*.sql; do
+        [ -e "$f" ] || continue
+        check_name "$f"
+        v=$(basename "$f" .sql)
+        sum=$(sha256sum "$f" | cut -d' ' -f1)
+        echo "SELECT :migrated OR NOT EXISTS (SELECT 1 FROM schema_functions"
+        echo "    WHERE file = '$v' AND sha256 = '$sum') AS changed \\gset"
+        echo '\if :changed'
+        echo "\\echo migrate: applying functions/$v"
+        echo "\\i '$f'"
+        echo "INSERT INTO schema_functions (file, sha256) VALUES ('$v', '$sum')"
+        echo "    ON CONFLICT (file) DO UPDATE"
+        echo "    SET sha256 = excluded.sha256, applied_at = now();"
+        echo '\endif'
+    done
+    echo 'COMMIT;'
     echo 'SELECT pg_advisory_unlock(727001);'
 } | psql -X -q -t -A -o /dev/null "$DATABASE_URL"

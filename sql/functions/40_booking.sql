@@ -1,0 +1,207 @@
+-- The booking transactions, each one statement for the worker (see
+-- README, "The booking transaction"). Lock order everywhere: a show's
+-- parts in ascending order, then booking rows, so that they cannot
+-- deadlock. confirm takes only its booking's row.
+--
+-- Every function returns an outcome and a booking row:
+-- id, show_id, seat_count, status, created, expires, reason.
+-- A hold that has lapsed but is still PENDING in the table is reported
+-- as what it is: FAILED, reason expired (booking_view below).
+
+CREATE OR REPLACE FUNCTION booking_view(p_outcome text, b bookings)
+RETURNS booking_row
+    LANGUAGE sql STABLE
+    RETURN ROW(p_outcome, b.id, b.show_id, b.seat_count,
+               CASE WHEN b.status = 'PENDING' AND b.expires_at <= now()
+                    THEN 'FAILED' ELSE b.status END,
+               epoch_us(b.created_at), epoch_us(b.expires_at),
+               CASE WHEN b.status = 'PENDING' AND b.expires_at <= now()
+                    THEN 'expired' ELSE b.reason END)::booking_row;
+
+CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
+    LANGUAGE sql IMMUTABLE
+    RETURN ROW(p_outcome, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::booking_row;
+
+-- Book p_seat_count seats: CONFIRMED at once, or PENDING for
+-- p_hold_seconds when that is not NULL.
+--
+-- A booking takes its seats from one part that nobody else holds at
+-- that moment (FOR UPDATE SKIP LOCKED), or, when all parts with room
+-- are busy, waits for one of them; only when no single part has room
+-- does it lock every part of the show, in part order, and take the
+-- seats across parts, or fail as sold out when the whole show lacks
+-- them. So a busy or empty part never makes a booking fail, and a
+-- booking larger than a part still succeeds.
+CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
+                                      p_hold_seconds integer)
+RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_start    timestamptz;
+    v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
+                            ELSE 'PENDING' END;
+    v_expires  timestamptz := now() + p_hold_seconds * interval '1 second';
+    v_reason   text;
+    v_outcome  text := 'ok';
+    v_part     smallint;
+    v_parts    smallint[];
+    v_seats    integer[];
+    v_free     bigint;
+    v_left     integer := p_seat_count;
+    v_take     integer;
+    r          record;
+    v_booking  bookings;
+BEGIN
+    SELECT start_time INTO v_start FROM shows WHERE id = p_show_id;
+    IF NOT FOUND THEN
+        RETURN booking_none('not_found');
+    END IF;
+    IF v_start <= now() THEN
+        RETURN booking_none('started');
+    END IF;
+
+    -- Fast path: one part with room that nobody holds; each session
+    -- starts looking at a different part.
+    UPDATE show_parts p SET booked = p.booked + p_seat_count
+     WHERE p.show_id = p_show_id
+       AND p.part = (SELECT q.part FROM show_parts q
+                      WHERE q.show_id = p_show_id
+                        AND q.total - q.booked >= p_seat_count
+                      ORDER BY (q.part + pg_backend_pid()) % 16
+                      LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING p.part INTO v_part;
+
+    -- Every part with room is busy: wait for one of them (the one this
+    -- session prefers), not for the whole show. After the wait the row
+    -- is re-checked; if it filled up meanwhile, the slow path decides.
+    IF NOT FOUND THEN
+        UPDATE show_parts p SET booked = p.booked + p_seat_count
+         WHERE p.show_id = p_show_id
+           AND p.part = (SELECT q.part FROM show_parts q
+                          WHERE q.show_id = p_show_id
+                            AND q.total - q.booked >= p_seat_count
+                          ORDER BY (q.part + pg_backend_pid()) % 16
+                          LIMIT 1 FOR UPDATE)
+           AND p.total - p.booked >= p_seat_count
+        RETURNING p.part INTO v_part;
+    END IF;
+
+    IF FOUND THEN
+        v_parts := ARRAY[v_part];
+        v_seats := ARRAY[p_seat_count];
+    ELSIF show_free_seats(p_show_id) + lapsed_hold_seats(p_show_id)
+          < p_seat_count THEN
+        -- Sold out, seen in one consistent snapshot, without a lock: a
+        -- storm of buyers for a full show does not queue on its parts.
+        v_status := 'FAILED';
+        v_reason := 'sold_out';
+        v_outcome := 'sold_out';
+        v_expires := NULL;
+    ELSE
+        -- Slow path: the whole show, locked and counted exactly.
+        PERFORM show_parts_lock(p_show_id);
+        v_free := show_free_seats(p_show_id);
+        WHILE v_free < p_seat_count LOOP
+            EXIT WHEN (SELECT holds FROM release_lapsed_holds(p_show_id, 100)) = 0;
+            v_free := show_free_seats(p_show_id);
+        END LOOP;
+        IF v_free >= p_seat_count THEN
+            FOR r IN SELECT part, total - booked AS free FROM show_parts
+                      WHERE show_id = p_show_id AND total > booked
+                      ORDER BY part LOOP
+                v_take := least(r.free, v_left);
+                UPDATE show_parts SET booked = booked + v_take
+                 WHERE show_id = p_show_id AND part = r.part;
+                v_parts := v_parts || r.part;
+                v_seats := v_seats || v_take;
+                v_left := v_left - v_take;
+                EXIT WHEN v_left = 0;
+            END LOOP;
+        ELSE
+            v_status := 'FAILED';
+            v_reason := 'sold_out';
+            v_outcome := 'sold_out';
+            v_expires := NULL;
+        END IF;
+    END IF;
+
+    INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
+                          parts, part_seats)
+    VALUES (p_show_id, p_seat_count, v_status, v_expires, v_reason,
+            v_parts, v_seats)
+    RETURNING * INTO v_booking;
+    RETURN booking_view(v_outcome, v_booking);
+END;
+$$;
+
+-- Confirm a hold. Outcomes: ok (now CONFIRMED, or was already: safe to
+-- retry), expired, failed, cancelled, not_found. Only the booking's row
+-- is locked: a confirm never touches the seat count, so hot shows do not
+-- serialise on it, and a lapsed hold is left for whoever releases it.
+CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint) RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    b bookings;
+BEGIN
+    SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN booking_none('not_found');
+    END IF;
+    IF b.status = 'PENDING' AND b.expires_at > now() THEN
+        UPDATE bookings SET status = 'CONFIRMED', updated_at = now()
+         WHERE id = p_id RETURNING * INTO b;
+    END IF;
+    RETURN booking_view(CASE
+        WHEN b.status = 'CONFIRMED' THEN 'ok'
+        WHEN b.status = 'CANCELLED' THEN 'cancelled'
+        WHEN b.status = 'PENDING' OR b.reason = 'expired' THEN 'expired'
+        ELSE 'failed' END, b);
+END;
+$$;
+
+-- Cancel a PENDING or CONFIRMED booking and put its seats back on sale.
+-- Outcomes: ok (now CANCELLED, or was already: the seats are released
+-- only by the call that changed the status), expired, failed, started,
+-- not_found. The booking's parts are locked before the booking, as
+-- everywhere.
+CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint) RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    b       bookings;
+    v_start timestamptz;
+BEGIN
+    SELECT * INTO b FROM bookings WHERE id = p_id;
+    IF NOT FOUND THEN
+        RETURN booking_none('not_found');
+    END IF;
+    -- Its parts (fixed once booked), in order, then the booking itself.
+    PERFORM 1 FROM show_parts
+      WHERE show_id = b.show_id AND part = ANY (b.parts)
+      ORDER BY part FOR UPDATE;
+    SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
+    SELECT start_time INTO v_start FROM shows WHERE id = b.show_id;
+
+    IF b.status = 'CANCELLED' THEN
+        RETURN booking_view('ok', b);
+    END IF;
+    IF b.status = 'PENDING' AND b.expires_at <= now() THEN
+        UPDATE bookings
+           SET status = 'FAILED', reason = 'expired', updated_at = now()
+         WHERE id = p_id RETURNING * INTO b;
+        PERFORM show_parts_release(b.show_id, b.parts, b.part_seats);
+    END IF;
+    IF b.status = 'FAILED' THEN
+        RETURN booking_view(CASE WHEN b.reason = 'expired' THEN 'expired'
+                                 ELSE 'failed' END, b);
+    END IF;
+    IF v_start <= now() THEN
+        RETURN booking_view('started', b);
+    END IF;
+
+    UPDATE bookings
+       SET status = 'CANCELLED', reason = 'cancelled', updated_at = now()
+     WHERE id = p_id RETURNING * INTO b;
+    PERFORM show_parts_release(b.show_id, b.parts, b.part_seats);
+    RETURN booking_view('ok', b);
+END;
+$$;
