@@ -4,7 +4,9 @@
 -- where its seats came from (bookings.parts, part_seats), so that a
 -- cancel or an expiry gives them back to the same parts.
 --
--- Lock order everywhere: parts in ascending order, then booking rows.
+-- Lock order everywhere: parts in ascending order, then booking rows;
+-- and a booking that waits for a part holds no other part. See
+-- 40_booking.sql, book_seats().
 
 -- Parts of about 1000 seats, at most 16: a small show stays one row
 -- (it sells out in moments anyway), a stadium gets 16.
@@ -45,6 +47,74 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM show_parts WHERE show_id = p_show_id
      ORDER BY part FOR UPDATE;
+END;
+$$;
+
+-- Take p_seats from one part with room that nobody holds, without
+-- waiting: the part taken, or NULL. Each session starts looking at a
+-- different part.
+--
+-- A row that FOR UPDATE locks and then finds changed by a commit since
+-- the statement began is re-checked after the lock is taken; when it no
+-- longer has room the scan goes on, but the lock stays. So a NULL may
+-- come with parts locked that the booking does not use, and the
+-- booking would then wait for another part holding them: two such
+-- bookings can wait for each other. The body is a subtransaction (its
+-- EXCEPTION clause) that is rolled back when nothing was taken, which
+-- gives every such lock back before the caller waits for anything.
+CREATE OR REPLACE FUNCTION show_parts_take_free(p_show_id bigint,
+                                                p_seats integer)
+RETURNS smallint LANGUAGE plpgsql AS $$
+DECLARE
+    v_part smallint;
+BEGIN
+    UPDATE show_parts p SET booked = p.booked + p_seats
+     WHERE p.show_id = p_show_id
+       AND p.part = (SELECT q.part FROM show_parts q
+                      WHERE q.show_id = p_show_id
+                        AND q.total - q.booked >= p_seats
+                      ORDER BY (q.part + pg_backend_pid()) % 16
+                      LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING p.part INTO v_part;
+    IF v_part IS NULL THEN
+        RAISE SQLSTATE 'BK001';
+    END IF;
+    RETURN v_part;
+EXCEPTION WHEN SQLSTATE 'BK001' THEN
+    RETURN NULL;
+END;
+$$;
+
+-- Every part with room is busy: wait for exactly one of them (the one
+-- this session prefers, chosen without a lock), not for the whole show,
+-- and take p_seats from it if it still has room once its holder is
+-- done: the part taken, or NULL. The wait holds no other part, and a
+-- part found too full after the wait is given back (the subtransaction
+-- is rolled back) before the caller goes on to lock the whole show.
+CREATE OR REPLACE FUNCTION show_parts_take_waiting(p_show_id bigint,
+                                                   p_seats integer)
+RETURNS smallint LANGUAGE plpgsql AS $$
+DECLARE
+    v_part smallint;
+    v_free integer;
+BEGIN
+    SELECT part INTO v_part FROM show_parts
+     WHERE show_id = p_show_id AND total - booked >= p_seats
+     ORDER BY (part + pg_backend_pid()) % 16 LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    -- Under READ COMMITTED the locked row is read as its holder left it.
+    SELECT total - booked INTO v_free FROM show_parts
+     WHERE show_id = p_show_id AND part = v_part FOR UPDATE;
+    IF v_free < p_seats THEN
+        RAISE SQLSTATE 'BK001';
+    END IF;
+    UPDATE show_parts SET booked = booked + p_seats
+     WHERE show_id = p_show_id AND part = v_part;
+    RETURN v_part;
+EXCEPTION WHEN SQLSTATE 'BK001' THEN
+    RETURN NULL;
 END;
 $$;
 

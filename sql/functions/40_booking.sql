@@ -32,6 +32,12 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
 -- seats across parts, or fail as sold out when the whole show lacks
 -- them. So a busy or empty part never makes a booking fail, and a
 -- booking larger than a part still succeeds.
+--
+-- Why it cannot deadlock: every wait for a part is made holding no
+-- other part (the first two steps give back any part they locked and
+-- did not use, see show_parts_take_free), or, on the slow path, in
+-- ascending part order; the idempotency key, the only other row a
+-- booking may wait for, is claimed before any part (booking_keyed).
 CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
                                       p_hold_seconds integer)
 RETURNS booking_row
@@ -60,33 +66,13 @@ BEGIN
         RETURN booking_none('started');
     END IF;
 
-    -- Fast path: one part with room that nobody holds; each session
-    -- starts looking at a different part.
-    UPDATE show_parts p SET booked = p.booked + p_seat_count
-     WHERE p.show_id = p_show_id
-       AND p.part = (SELECT q.part FROM show_parts q
-                      WHERE q.show_id = p_show_id
-                        AND q.total - q.booked >= p_seat_count
-                      ORDER BY (q.part + pg_backend_pid()) % 16
-                      LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING p.part INTO v_part;
-
-    -- Every part with room is busy: wait for one of them (the one this
-    -- session prefers), not for the whole show. After the wait the row
-    -- is re-checked; if it filled up meanwhile, the slow path decides.
-    IF NOT FOUND THEN
-        UPDATE show_parts p SET booked = p.booked + p_seat_count
-         WHERE p.show_id = p_show_id
-           AND p.part = (SELECT q.part FROM show_parts q
-                          WHERE q.show_id = p_show_id
-                            AND q.total - q.booked >= p_seat_count
-                          ORDER BY (q.part + pg_backend_pid()) % 16
-                          LIMIT 1 FOR UPDATE)
-           AND p.total - p.booked >= p_seat_count
-        RETURNING p.part INTO v_part;
+    -- A part with room that nobody holds; else wait for one with room.
+    v_part := show_parts_take_free(p_show_id, p_seat_count);
+    IF v_part IS NULL THEN
+        v_part := show_parts_take_waiting(p_show_id, p_seat_count);
     END IF;
 
-    IF FOUND THEN
+    IF v_part IS NOT NULL THEN
         v_parts := ARRAY[v_part];
         v_seats := ARRAY[p_seat_count];
     ELSIF show_free_seats(p_show_id) + lapsed_hold_seats(p_show_id)
