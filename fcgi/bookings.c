@@ -41,6 +41,9 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
                              "this booking failed and cannot be confirmed" },
         [BOOK_CANCELLED] = { 409, "booking_cancelled",
                              "this booking was cancelled" },
+        [BOOK_STARTED]   = { 409, "show_started",
+                             "the show has started; the hold can no longer "
+                             "be confirmed" },
         [BOOK_KEY_REUSED] = KEY_REUSED,
     },
     [BOOK_OP_CANCEL] = {

@@ -8,15 +8,24 @@
 -- A hold that has lapsed but is still PENDING in the table is reported
 -- as what it is: FAILED, reason expired (booking_view below).
 
-CREATE OR REPLACE FUNCTION booking_view(p_outcome text, b bookings)
+-- The booking as it stands at p_at: a hold lapsed by then is FAILED,
+-- reason expired.
+CREATE OR REPLACE FUNCTION booking_view(p_outcome text, b bookings,
+                                        p_at timestamptz)
 RETURNS booking_row
     LANGUAGE sql STABLE
     RETURN ROW(p_outcome, b.id, b.show_id, b.seat_count,
-               CASE WHEN b.status = 'PENDING' AND b.expires_at <= now()
+               CASE WHEN b.status = 'PENDING' AND b.expires_at <= p_at
                     THEN 'FAILED' ELSE b.status END,
                epoch_us(b.created_at), epoch_us(b.expires_at),
-               CASE WHEN b.status = 'PENDING' AND b.expires_at <= now()
+               CASE WHEN b.status = 'PENDING' AND b.expires_at <= p_at
                     THEN 'expired' ELSE b.reason END)::booking_row;
+
+-- ... as the transaction began.
+CREATE OR REPLACE FUNCTION booking_view(p_outcome text, b bookings)
+RETURNS booking_row
+    LANGUAGE sql STABLE
+    RETURN booking_view(p_outcome, b, now());
 
 CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
     LANGUAGE sql IMMUTABLE
@@ -121,27 +130,40 @@ END;
 $$;
 
 -- Confirm a hold. Outcomes: ok (now CONFIRMED, or was already: safe to
--- retry), expired, failed, cancelled, not_found. Only the booking's row
--- is locked: a confirm never touches the seat count, so hot shows do not
--- serialise on it, and a lapsed hold is left for whoever releases it.
+-- retry), expired, started, failed, cancelled, not_found. Only the
+-- booking's row is locked: a confirm never touches the seat count, so
+-- hot shows do not serialise on it, and a lapsed hold is left for
+-- whoever releases it.
+--
+-- The hold's deadline and the show's start are judged at the moment
+-- the row lock is held (clock_timestamp()), not when the statement
+-- began (now()): a confirm that waited for the lock must not say yes to
+-- a hold that lapsed, or a show that started, during the wait.
 CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint) RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
-    b bookings;
+    b       bookings;
+    v_now   timestamptz;
+    v_start timestamptz;
 BEGIN
     SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
         RETURN booking_none('not_found');
     END IF;
-    IF b.status = 'PENDING' AND b.expires_at > now() THEN
-        UPDATE bookings SET status = 'CONFIRMED', updated_at = now()
+    v_now := clock_timestamp();
+    IF b.status = 'PENDING' AND b.expires_at > v_now THEN
+        SELECT start_time INTO v_start FROM shows WHERE id = b.show_id;
+        IF v_start <= v_now THEN
+            RETURN booking_view('started', b, v_now);
+        END IF;
+        UPDATE bookings SET status = 'CONFIRMED', updated_at = v_now
          WHERE id = p_id RETURNING * INTO b;
     END IF;
     RETURN booking_view(CASE
         WHEN b.status = 'CONFIRMED' THEN 'ok'
         WHEN b.status = 'CANCELLED' THEN 'cancelled'
         WHEN b.status = 'PENDING' OR b.reason = 'expired' THEN 'expired'
-        ELSE 'failed' END, b);
+        ELSE 'failed' END, b, v_now);
 END;
 $$;
 
@@ -149,12 +171,14 @@ $$;
 -- Outcomes: ok (now CANCELLED, or was already: the seats are released
 -- only by the call that changed the status), expired, failed, started,
 -- not_found. The booking's parts are locked before the booking, as
--- everywhere.
+-- everywhere; the deadline and the start are judged once the locks are
+-- held, as confirm does.
 CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint) RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
     b       bookings;
     v_start timestamptz;
+    v_now   timestamptz;
 BEGIN
     SELECT * INTO b FROM bookings WHERE id = p_id;
     IF NOT FOUND THEN
@@ -166,11 +190,12 @@ BEGIN
       ORDER BY part FOR UPDATE;
     SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
     SELECT start_time INTO v_start FROM shows WHERE id = b.show_id;
+    v_now := clock_timestamp();
 
     IF b.status = 'CANCELLED' THEN
-        RETURN booking_view('ok', b);
+        RETURN booking_view('ok', b, v_now);
     END IF;
-    IF b.status = 'PENDING' AND b.expires_at <= now() THEN
+    IF b.status = 'PENDING' AND b.expires_at <= v_now THEN
         UPDATE bookings
            SET status = 'FAILED', reason = 'expired', updated_at = now()
          WHERE id = p_id RETURNING * INTO b;
@@ -178,16 +203,16 @@ BEGIN
     END IF;
     IF b.status = 'FAILED' THEN
         RETURN booking_view(CASE WHEN b.reason = 'expired' THEN 'expired'
-                                 ELSE 'failed' END, b);
+                                 ELSE 'failed' END, b, v_now);
     END IF;
-    IF v_start <= now() THEN
-        RETURN booking_view('started', b);
+    IF v_start <= v_now THEN
+        RETURN booking_view('started', b, v_now);
     END IF;
 
     UPDATE bookings
        SET status = 'CANCELLED', reason = 'cancelled', updated_at = now()
      WHERE id = p_id RETURNING * INTO b;
     PERFORM show_parts_release(b.show_id, b.parts, b.part_seats);
-    RETURN booking_view('ok', b);
+    RETURN booking_view('ok', b, v_now);
 END;
 $$;
