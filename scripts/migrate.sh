@@ -11,9 +11,18 @@
 # repeatable migrations do. After the migrations, the files whose
 # content changed since they were last applied (their sha256 is kept in
 # schema_functions) are applied again, in name order, all in one
-# transaction with their records, under the same advisory lock. When a
-# migration was applied in this run every file is applied again: a
-# migration may have dropped what a file defines. See sql/README.md.
+# transaction with their records, under the same advisory lock. After a
+# migration every file is applied again: a migration may have dropped
+# what a file defines. See sql/README.md.
+#
+# Online: each run waits at most MIGRATE_LOCK_TIMEOUT (default 1s) for a
+# lock, so that a DDL statement never holds every request queued behind
+# it for longer; a run that timed out (SQLSTATE 55P03) is started again
+# after a pause, up to MIGRATE_RETRIES times (default 20): what had
+# committed is recorded and skipped. A migration whose first line is
+# "-- migrate: no-transaction" runs statement by statement, outside a
+# transaction (CREATE INDEX CONCURRENTLY, batched backfills), and must
+# be safe to run again after a failure half way. See sql/README.md.
 #
 # usage: DATABASE_URL=... booking-migrate [SQL_DIR]
 # The migrations: SQL_DIR, else $BOOKING_SQL_DIR, else where `make
@@ -32,6 +41,16 @@ if [ -z "$sql_dir" ]; then
     done
 fi
 [ -d "${sql_dir:-}" ] || { echo "migrate: no sql directory found" >&2; exit 2; }
+lock_timeout=${MIGRATE_LOCK_TIMEOUT:-1s}
+retries=${MIGRATE_RETRIES:-20}
+# Both go into the script's text: digits and a unit (ms, s, min) only.
+case "$lock_timeout" in
+    ''|[!0-9]*|*[!0-9a-z]*)
+        echo "migrate: bad MIGRATE_LOCK_TIMEOUT '$lock_timeout'" >&2; exit 2;;
+esac
+case "$retries" in
+    ''|*[!0-9]*) echo "migrate: bad MIGRATE_RETRIES '$retries'" >&2; exit 2;;
+esac
 
 # check_name FILE: names go into the SQL text below, so only these.
 check_name() {
@@ -40,10 +59,15 @@ check_name() {
     esac
 }
 
-{
+# script: the whole run as one psql script.
+script() {
     echo '\set ON_ERROR_STOP on'
+    echo '\set VERBOSITY verbose'
     echo 'SET client_min_messages = warning;'
     echo 'SELECT pg_advisory_lock(727001);'
+    # After the advisory lock: a second runner waits for the first,
+    # however long its CREATE INDEX CONCURRENTLY takes.
+    echo "SET lock_timeout = '$lock_timeout';"
     echo 'CREATE TABLE IF NOT EXISTS schema_migrations ('
     echo '    version text PRIMARY KEY,'
     echo '    applied_at timestamptz NOT NULL DEFAULT now());'
@@ -51,7 +75,6 @@ check_name() {
     echo '    file text PRIMARY KEY,'
     echo '    sha256 text NOT NULL,'
     echo '    applied_at timestamptz NOT NULL DEFAULT now());'
-    echo '\set migrated false'
     for f in "$sql_dir"/[0-9][0-9][0-9]_*.sql; do
         check_name "$f"
         v=$(basename "$f" .sql)
@@ -59,11 +82,15 @@ check_name() {
         echo "                   WHERE version = '$v') AS pending \\gset"
         echo '\if :pending'
         echo "\\echo migrate: applying $v"
-        echo 'BEGIN;'
-        echo "\\i '$f'"
-        echo "INSERT INTO schema_migrations (version) VALUES ('$v');"
-        echo 'COMMIT;'
-        echo '\set migrated true'
+        if head -n 1 "$f" | grep -qx -- '-- migrate: no-transaction'; then
+            echo "\\i '$f'"
+            echo "INSERT INTO schema_migrations (version) VALUES ('$v');"
+        else
+            echo 'BEGIN;'
+            echo "\\i '$f'"
+            echo "INSERT INTO schema_migrations (version) VALUES ('$v');"
+            echo 'COMMIT;'
+        fi
         echo '\endif'
     done
     echo 'BEGIN;'
@@ -72,8 +99,12 @@ check_name() {
         check_name "$f"
         v=$(basename "$f" .sql)
         sum=$(sha256sum "$f" | cut -d' ' -f1)
-        echo "SELECT :migrated OR NOT EXISTS (SELECT 1 FROM schema_functions"
-        echo "    WHERE file = '$v' AND sha256 = '$sum') AS changed \\gset"
+        # Changed, or a migration ran since (in this run or in an
+        # earlier one that failed before this point).
+        echo "SELECT NOT EXISTS (SELECT 1 FROM schema_functions"
+        echo "    WHERE file = '$v' AND sha256 = '$sum'"
+        echo "      AND applied_at >= (SELECT max(applied_at)"
+        echo "                           FROM schema_migrations)) AS changed \\gset"
         echo '\if :changed'
         echo "\\echo migrate: applying functions/$v"
         echo "\\i '$f'"
@@ -84,4 +115,20 @@ check_name() {
     done
     echo 'COMMIT;'
     echo 'SELECT pg_advisory_unlock(727001);'
-} | psql -X -q -t -A -o /dev/null "$DATABASE_URL"
+}
+
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+for attempt in $(seq 0 "$retries"); do
+    if script | psql -X -q -t -A -o /dev/null "$DATABASE_URL" 2>"$err"; then
+        exit 0
+    fi
+    # 55P03 lock_not_available: a lock wait gave up; anything else is
+    # the migration's own error, which a retry would not mend.
+    if ! grep -q 'ERROR:  55P03' "$err" || [ "$attempt" -eq "$retries" ]; then
+        cat "$err" >&2
+        exit 1
+    fi
+    echo "migrate: a lock wait timed out ($lock_timeout); trying again" >&2
+    sleep "$(( attempt < 4 ? attempt + 1 : 5 ))"
+done
