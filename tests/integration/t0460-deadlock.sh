@@ -15,7 +15,12 @@ source "$(dirname "$0")/../../scripts/stack.sh"
 show=$(make_show 2000 "Two parts")
 check "a show of 2000 seats has 2 parts" eq \
     "$(sql "SELECT count(*) FROM show_parts WHERE show_id = $show")" 2
-sql "UPDATE show_parts SET booked = total - (CASE part WHEN 0 THEN 3 ELSE 10 END)
+# Part 0 with 3 seats left, part 1 with 10: bookings that took them, so
+# that every count stays its bookings' seats (t1100 checks all shows).
+sql "INSERT INTO bookings (show_id, seat_count, status, parts, part_seats)
+     VALUES ($show, 997, 'CONFIRMED', '{0}', '{997}'),
+            ($show, 990, 'CONFIRMED', '{1}', '{990}');
+     UPDATE show_parts SET booked = total - (CASE part WHEN 0 THEN 3 ELSE 10 END)
       WHERE show_id = $show" >/dev/null
 
 deadlocks() {
@@ -39,8 +44,10 @@ PGAPPNAME=t0460-A psql -X -qtA -v ON_ERROR_STOP=1 "$DATABASE_URL" \
 apid=$!
 exec 7>"$TMP_T/a.in"
 echo "BEGIN; UPDATE show_parts SET booked = booked + 7 WHERE show_id = $show AND part = 1;
+      INSERT INTO bookings (show_id, seat_count, status, parts, part_seats)
+      VALUES ($show, 7, 'CONFIRMED', '{1}', '{7}');
       SELECT 'A holds part 1';" >&7
-stack_wait_for 10 grep -q 'A holds part 1' "$TMP_T/A.out"
+stack_wait_for 10 grep -qs 'A holds part 1' "$TMP_T/A.out"
 
 session t0460-B "SELECT (book_seats($show, 4, NULL)).outcome" &
 bpid=$!

@@ -9,6 +9,8 @@ source "$(dirname "$0")/../../scripts/stack.sh"
 # locks the booking $hold, then keeps it 1.3 s (below the workers'
 # lock_timeout of 2 s) and commits.
 hold_row_while() {
+    # A new file each time: an old one's "locked" must not be read.
+    rm -f "$TMP_T/x.out"
     psql -X -qtA -v ON_ERROR_STOP=1 "$DATABASE_URL" >"$TMP_T/x.out" 2>&1 <<SQL &
 BEGIN;
 $1;
@@ -18,7 +20,7 @@ SELECT pg_sleep(1.3);
 COMMIT;
 SQL
     xpid=$!
-    stack_wait_for 10 grep -q locked "$TMP_T/x.out"
+    stack_wait_for 10 grep -qs locked "$TMP_T/x.out"
 }
 
 show=$(make_show 10 "Late confirms")
