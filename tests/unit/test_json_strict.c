@@ -10,12 +10,15 @@
 #include <cmocka.h>
 
 /* The Makefile puts -Ifcgi first: json-c ships a json.h of its own. */
+#include "bookings.h"
 #include "json.h"
 #include "request.h"
+#include "shows.h"
 #include "unit.h"
 
 /* A string literal as (pointer, length), so embedded NULs count. */
 #define LIT(s) (s), (sizeof(s) - 1)
+#define TOKEN  "s3cret-admin-token-0123456789"
 
 static const char *const book_known[] = {
     "show_id", "seat_count", "hold", NULL,
@@ -28,6 +31,8 @@ static int known(const char *json, const char *const *names,
     struct response *res);
 static int empty_body(const char *content_type, const char *body,
     size_t len, struct response *res);
+static void handle(void (*handler)(struct handler_ctx *), const char *path,
+    const char *content_type, const char *body, struct response *res);
 
 static void
 request_fill(struct request *req, const char *path, const char *content_type,
@@ -67,6 +72,35 @@ empty_body(const char *content_type, const char *body, size_t len,
     request_fill(&req, "/bookings/1/confirm", content_type, body, len);
     response_init(res);
     return json_body_empty_or_reply(&req, res);
+}
+
+/*
+ * Run a handler with no database (ctx.db is NULL): only for bodies it
+ * must refuse before any database call, which would crash otherwise.
+ * The request carries an Idempotency-Key and the admin token.
+ */
+static void
+handle(void (*handler)(struct handler_ctx *), const char *path,
+    const char *content_type, const char *body, struct response *res)
+{
+    static struct config cfg;
+    struct request       req;
+    struct handler_ctx   ctx;
+
+    memset(&cfg, 0, sizeof(cfg));
+    memcpy(cfg.admin_token, TOKEN, sizeof(TOKEN));
+    cfg.admin_token_len = sizeof(TOKEN) - 1;
+    cfg.hold_ttl_seconds = 120;
+    request_fill(&req, path, content_type, body, strlen(body));
+    req.authorization = "Bearer " TOKEN;
+    req.idempotency_key = "unit-strict-1";
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.req = &req;
+    ctx.res = res;
+    ctx.cfg = &cfg;
+    ctx.id = 1;
+    response_init(res);
+    handler(&ctx);
 }
 
 /* Only known members, some or none of them: nothing is answered. */
@@ -239,6 +273,47 @@ test_empty_body_refused(void **state)
     response_cleanup(&res);
 }
 
+/*
+ * The handlers refuse these bodies before the database is called (ctx.db
+ * is NULL), so nothing is booked and no Idempotency-Key is stored. An
+ * unknown member is named before a bad known one is looked at.
+ */
+static void
+test_handlers_refuse_before_db(void **state)
+{
+    static const char future_show[] = "{\"name\":\"x\",\"start_time\":"
+        "\"2089-06-01T20:00:00Z\",\"total_seats\":10,\"seats\":1}";
+    struct response res;
+
+    (void) state;
+    handle(bookings_create, "/book", "application/json",
+        "{\"show_id\":2,\"seat_count\":1,\"Hold\":true}", &res);
+    ASSERT_ERROR(&res, 400, "unknown_field", "Hold");
+    response_cleanup(&res);
+    handle(bookings_create, "/book", "application/json",
+        "{\"show_id\":\"2\",\"seat\":1}", &res);
+    ASSERT_ERROR(&res, 400, "unknown_field", "seat");
+    response_cleanup(&res);
+    handle(shows_create, "/admin/show", "application/json", future_show,
+        &res);
+    ASSERT_ERROR(&res, 400, "unknown_field", "seats");
+    response_cleanup(&res);
+    handle(bookings_confirm, "/bookings/1/confirm", "text/plain", "{}", &res);
+    ASSERT_ERROR(&res, 415, "unsupported_media_type", NULL);
+    response_cleanup(&res);
+    handle(bookings_confirm, "/bookings/1/confirm", "application/json",
+        "{\"x\":1}", &res);
+    ASSERT_ERROR(&res, 400, "unknown_field", "x");
+    response_cleanup(&res);
+    handle(bookings_cancel, "/bookings/1/cancel", "application/json", "[]",
+        &res);
+    ASSERT_ERROR(&res, 400, "invalid_json", NULL);
+    response_cleanup(&res);
+    handle(bookings_cancel, "/bookings/1/cancel", NULL, "x", &res);
+    ASSERT_ERROR(&res, 415, "unsupported_media_type", NULL);
+    response_cleanup(&res);
+}
+
 int
 main(void)
 {
@@ -248,6 +323,7 @@ main(void)
         cmocka_unit_test(test_unknown_member_long_name),
         cmocka_unit_test(test_empty_body_accepted),
         cmocka_unit_test(test_empty_body_refused),
+        cmocka_unit_test(test_handlers_refuse_before_db),
     };
 
     return cmocka_run_group_tests_name("json_strict", tests, NULL, NULL);
