@@ -42,6 +42,8 @@ post_json /book "{\"show_id\":\"$show\",\"seat_count\":1,\"Hold\":true}"
 check "book: an unknown member comes before a bad known one" is_error 400 unknown_field Hold
 post_json /book "{\"show_id\":$show,\"seat_count\":1,\"hold\":{\"Hold\":true}}"
 check "book: a nested member is the known one's value: 400 invalid_type hold" is_error 400 invalid_type hold
+post_json /book "{\"show_id\":$show,\"seat_count\":1,\"hold\\u0000x\":true}"
+check "book: a key with \\u0000 (json-c would read hold) is 400 invalid_json" is_error 400 invalid_json
 check "book: none of these booked a seat" eq "$(available "$show")" 10
 
 # A refused body stores nothing under its key: the same key then books.
