@@ -15,6 +15,11 @@ struct book_reply {
     const char *message;
 };
 
+/* The members POST /book takes; any other is 400 unknown_field. */
+static const char *const book_fields[] = {
+    "show_id", "seat_count", "hold", NULL,
+};
+
 #define KEY_REUSED { 422, "idempotency_key_reused", \
                      "this Idempotency-Key was used with a different request" }
 
@@ -178,7 +183,8 @@ bookings_hold_or_reply(json_object *body, int *hold, struct response *res)
 /*
  * POST /book {"show_id","seat_count"[,"hold"]} -> 201 CONFIRMED, or
  * PENDING until expires_at with "hold": true; 409 with the FAILED
- * booking recorded when the seats are not there.
+ * booking recorded when the seats are not there. Any other member is
+ * 400 unknown_field, checked before the members above.
  */
 void
 bookings_create(struct handler_ctx *ctx)
@@ -192,8 +198,9 @@ bookings_create(struct handler_ctx *ctx)
 
     if ((body = json_body_parse_or_reply(ctx->req, ctx->res)) == NULL)
         return;
-    if (json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1, &show_id,
-                                ctx->res) == 0
+    if (json_fields_known_or_reply(body, book_fields, ctx->res) == 0
+        && json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1, &show_id,
+                                   ctx->res) == 0
         && json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
                                    &seats, ctx->res) == 0
         && bookings_hold_or_reply(body, &hold, ctx->res) == 0
@@ -206,7 +213,11 @@ bookings_create(struct handler_ctx *ctx)
     json_object_put(body);
 }
 
-/* Confirm or cancel ctx->id; the request body, if any, is ignored. */
+/*
+ * Confirm or cancel ctx->id. The body must be empty or {} (else 415 or
+ * 400, before anything is stored); both mean the same request, so the
+ * Idempotency-Key fingerprint takes "" for either.
+ */
 static void
 bookings_change(struct handler_ctx *ctx, enum book_op op)
 {
@@ -214,8 +225,9 @@ bookings_change(struct handler_ctx *ctx, enum book_op op)
     struct db_idem    idem;
     char              line[IDEMPOTENCY_LINE_MAX];
 
-    if (idempotency_key_or_reply(ctx->req, "", &idem, line, sizeof(line),
-                                 ctx->res) < 0)
+    if (json_body_empty_or_reply(ctx->req, ctx->res) < 0
+        || idempotency_key_or_reply(ctx->req, "", &idem, line, sizeof(line),
+                                    ctx->res) < 0)
         return;
     bookings_reply(ctx, op,
         db_booking_run(ctx->db, &idem, op, ctx->id, 0, 0, &booking),

@@ -9,6 +9,7 @@
 #include "jsoncheck.h"
 
 static size_t json_utf8_chars(const char *s);
+static void json_name_clip(const char *name, char *buf, size_t size);
 
 /*
  * True for "application/json", with or without parameters such as
@@ -78,6 +79,87 @@ out:
     if (tok != NULL)
         json_tokener_free(tok);
     return obj;
+}
+
+/*
+ * Copy the valid UTF-8 name into buf (size > JSON_NAME_SHOWN + 3) for a
+ * message: at most JSON_NAME_SHOWN bytes, cut before a character rather
+ * than inside one, with "..." when cut, so the message stays UTF-8.
+ */
+static void
+json_name_clip(const char *name, char *buf, size_t size)
+{
+    size_t len = strlen(name);
+
+    if (len <= JSON_NAME_SHOWN) {
+        snprintf(buf, size, "%s", name);
+        return;
+    }
+    len = JSON_NAME_SHOWN;
+    while (len > 0 && ((unsigned char) name[len] & 0xC0) == 0x80)
+        len--;
+    snprintf(buf, size, "%.*s...", (int) len, name);
+}
+
+/*
+ * Refuse a member of obj that known (a NULL-terminated list) does not
+ * name: 400 unknown_field with "field" set to the first such member in
+ * the body's order (json-c keeps members in the order they came), so
+ * that a typo such as "Hold" for "hold" is answered, not ignored. Names
+ * are compared exactly, case included. Returns 0, or -1 after answering.
+ */
+int
+json_fields_known_or_reply(json_object *obj, const char *const *known,
+    struct response *res)
+{
+    struct json_object_iterator it = json_object_iter_begin(obj);
+    struct json_object_iterator end = json_object_iter_end(obj);
+    const char                 *name;
+    char                        msg[512], shown[JSON_NAME_SHOWN + 4];
+    size_t                      i, n;
+
+    for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+        name = json_object_iter_peek_name(&it);
+        for (i = 0; known[i] != NULL && strcmp(known[i], name) != 0; i++)
+            ;
+        if (known[i] != NULL)
+            continue;
+        json_name_clip(name, shown, sizeof(shown));
+        n = (size_t) snprintf(msg, sizeof(msg), "field \"%s\" is unknown; ",
+            shown);
+        if (known[0] == NULL)
+            snprintf(msg + n, sizeof(msg) - n, "this request takes none");
+        for (i = 0; known[i] != NULL && n < sizeof(msg); i++)
+            n += (size_t) snprintf(msg + n, sizeof(msg) - n, "%s%s",
+                i == 0 ? "the fields are " : ", ", known[i]);
+        response_error(res, 400, "unknown_field", name, msg);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The body of a request that takes no fields (confirm, cancel): none at
+ * all (Content-Length 0), whatever the Content-Type, or the empty object
+ * {} sent as application/json. Anything else is answered as
+ * json_body_parse_or_reply() answers it (413, 415, 400 invalid_json for
+ * malformed JSON, an array or a scalar), or 400 unknown_field naming the
+ * object's first member. Returns 0, or -1 after answering.
+ */
+int
+json_body_empty_or_reply(const struct request *req, struct response *res)
+{
+    static const char *const none[] = { NULL };
+    json_object             *obj;
+    int                      rc;
+
+    if (req->body_len == 0 && !req->body_too_large)
+        return 0;
+    if ((obj = json_body_parse_or_reply(req, res)) == NULL)
+        return -1;
+    rc = json_fields_known_or_reply(obj, none, res);
+    json_object_put(obj);
+    return rc;
 }
 
 /*

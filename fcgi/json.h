@@ -11,8 +11,12 @@
 #include "request.h"
 
 #define JSON_DEPTH_MAX 16      /* levels of nested objects and arrays */
+#define JSON_NAME_SHOWN 64     /* bytes of an unknown member's name quoted */
 
 json_object *json_body_parse_or_reply(const struct request *req,
+    struct response *res);
+int json_body_empty_or_reply(const struct request *req, struct response *res);
+int json_fields_known_or_reply(json_object *obj, const char *const *known,
     struct response *res);
 int json_field_int_or_reply(json_object *obj, const char *field,
     int64_t min, int64_t max, int64_t *out, struct response *res);

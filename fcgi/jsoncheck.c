@@ -27,7 +27,7 @@ static void jc_ws(struct jc *c);
 static int jc_peek(const struct jc *c);
 static int jc_object(struct jc *c, int depth);
 static int jc_array(struct jc *c, int depth);
-static int jc_string(struct jc *c);
+static int jc_string(struct jc *c, int key);
 static int jc_utf8(struct jc *c);
 static int jc_number(struct jc *c);
 static int jc_digits(struct jc *c);
@@ -140,8 +140,13 @@ jc_utf8(struct jc *c)
     return 0;
 }
 
+/*
+ * A string; for an object key (key != 0) no \u0000 either: json-c ends
+ * a key at its first NUL, so "show_id\u0000x" would be read as show_id
+ * and pass for a member the route takes.
+ */
 static int
-jc_string(struct jc *c)
+jc_string(struct jc *c, int key)
 {
     int i;
 
@@ -170,6 +175,8 @@ jc_string(struct jc *c)
                               c->s[c->pos + (size_t) i]) == NULL
                     || c->s[c->pos + (size_t) i] == '\0')
                     return jc_fail(c, "has a malformed \\u escape");
+            if (key && memcmp(c->s + c->pos + 1, "0000", 4) == 0)
+                return jc_fail(c, "has \\u0000 in an object key");
             c->pos += 5;
         } else if (c->pos < c->len && strchr("\"\\/bfnrt", ch) != NULL
                    && ch != '\0') {
@@ -236,7 +243,7 @@ jc_object(struct jc *c, int depth)
             return jc_fail(c, c->pos < c->len
                 ? "has an object key that is not a double-quoted string"
                 : "is truncated");
-        if (jc_string(c) < 0)
+        if (jc_string(c, 1) < 0)
             return -1;
         jc_ws(c);
         if (jc_peek(c) != ':')
@@ -263,7 +270,7 @@ jc_value(struct jc *c, int depth)
     switch (ch) {
     case '{': return jc_object(c, depth);
     case '[': return jc_array(c, depth);
-    case '"': return jc_string(c);
+    case '"': return jc_string(c, 0);
     case 't': return jc_literal(c, "true");
     case 'f': return jc_literal(c, "false");
     case 'n': return jc_literal(c, "null");

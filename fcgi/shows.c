@@ -23,6 +23,11 @@ struct shows_page {
     int64_t      last_id;
 };
 
+/* The members POST /admin/show takes; any other is 400 unknown_field. */
+static const char *const show_fields[] = {
+    "name", "start_time", "total_seats", NULL,
+};
+
 static json_object *emit_show(const struct db_show *show, int created);
 static int shows_page_add(const struct db_show *show, void *arg);
 static int shows_start_time_or_reply(json_object *body, int64_t *start_us,
@@ -88,7 +93,10 @@ shows_start_time_or_reply(json_object *body, int64_t *start_us,
     return 0;
 }
 
-/* POST /admin/show {"name","start_time","total_seats"} -> 201. */
+/*
+ * POST /admin/show {"name","start_time","total_seats"} -> 201; any other
+ * member is 400 unknown_field.
+ */
 void
 shows_create(struct handler_ctx *ctx)
 {
@@ -115,6 +123,7 @@ shows_create(struct handler_ctx *ctx)
         goto out;
     }
     if ((body = json_body_parse_or_reply(ctx->req, res)) == NULL
+        || json_fields_known_or_reply(body, show_fields, res) < 0
         || json_field_string_or_reply(body, "name", SHOWS_NAME_MAX, &name,
                                       res) < 0
         || shows_start_time_or_reply(body, &start_us, res) < 0

@@ -18,6 +18,7 @@ check(const char *s, size_t len, int depth, char *why)
     return jsoncheck_object(s, len, depth, why, JSONCHECK_WHY_MAX);
 }
 
+#define LIT(s) (s), (sizeof(s) - 1)
 #define OK(s)  assert_int_equal(check((s), sizeof(s) - 1, 16, why), 0)
 #define BAD(s) assert_int_equal(check((s), sizeof(s) - 1, 16, why), -1)
 
@@ -107,6 +108,28 @@ test_shape_and_messages(void **state)
     assert_int_equal(check("{\"a\":1}\0", 8, 16, why), -1);
 }
 
+/*
+ * json-c cuts an object key at \u0000 ("show_id\u0000x" becomes
+ * show_id), so a key may not have one; a value may (its length is kept,
+ * and the field readers refuse control characters themselves).
+ */
+static void
+test_nul_escape_in_key(void **state)
+{
+    char why[JSONCHECK_WHY_MAX];
+
+    (void) state;
+    BAD("{\"show_id\\u0000x\":1}");
+    BAD("{\"\\u0000\":1}");
+    BAD("{\"a\":{\"b\\u0000\":1}}");
+    assert_int_equal(check(LIT("{\"ab\\u0000\":1}"), 16, why), -1);
+    assert_string_equal(why, "request body has \\u0000 in an object key "
+        "(at byte 5)");
+    OK("{\"a\":\"x\\u0000y\"}");
+    OK("{\"a\\u0001\\u0100\\u1000\":1}");
+    OK("{\"a\":[\"\\u0000\"]}");
+}
+
 /* depth levels of objects and arrays pass, one more does not. */
 static void
 test_depth(void **state)
@@ -139,6 +162,7 @@ main(void)
         cmocka_unit_test(test_valid_forms_accepted),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_shape_and_messages),
+        cmocka_unit_test(test_nul_escape_in_key),
         cmocka_unit_test(test_depth),
     };
 
