@@ -26,6 +26,7 @@ LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/config.c fcgi/db.c \
+            fcgi/db_bookings.c fcgi/db_expire.c fcgi/db_shows.c \
             fcgi/envfile.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
             fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \

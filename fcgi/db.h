@@ -2,8 +2,10 @@
 #define FCGI_DB_H
 
 /*
- * The worker's one PostgreSQL connection and every statement it runs.
- * Only db.c includes libpq-fe.h; callers get statuses and plain structs.
+ * The worker's one PostgreSQL connection and every statement it runs:
+ * db.c (the connection), db_shows.c, db_bookings.c, db_expire.c (the
+ * statements, by resource). Only they include libpq-fe.h (through
+ * db_exec.h); callers get statuses and plain structs.
  */
 
 #include <stddef.h>

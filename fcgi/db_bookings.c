@@ -1,0 +1,150 @@
+/* Bookings in the database: the booking transactions, and reading one. */
+
+#include "db.h"
+#include "db_exec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DB_RETRIES 3    /* attempts on deadlock or serialization failure */
+
+/*
+ * Columns of a booking (type booking_row): outcome, id, show_id,
+ * seat_count, status, created, expires, reason.
+ */
+enum { BOOKING_CREATE, BOOKING_CONFIRM, BOOKING_CANCEL, BOOKING_GET };
+
+const struct db_stmt db_stmts_bookings[] = {
+    /* booking_keyed() (sql/functions/50_idempotency.sql): $1 is the
+     * Idempotency-Key or NULL, $2 and $3 the request line and body that
+     * fingerprint it. */
+#define BOOKING_KEYED(op) \
+      "SELECT (k.r).*, k.replayed" \
+      " FROM booking_keyed($1::text, $2::text || E'\\n' || $3::text, '" op "'," \
+      "                    $4::int8,"   /* show id (book), booking id */ \
+      "                    $5::int4,"   /* seat count (book) */ \
+      "                    $6::int4) k" /* hold seconds, NULL: confirm */
+    [BOOKING_CREATE] = { "booking_create", BOOKING_KEYED("book"), DB_ONCE },
+    /* confirm and cancel answer the same when repeated */
+    [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_KEYED("confirm"),
+      DB_RERUN },
+    [BOOKING_CANCEL] = { "booking_cancel", BOOKING_KEYED("cancel"),
+      DB_RERUN },
+    [BOOKING_GET] = { "booking_get",
+      "SELECT (booking_view('ok', b)).* FROM bookings b WHERE id = $1::int8",
+      DB_READ },
+    { NULL, NULL, DB_ONCE }
+};
+
+/* The outcome column of a booking_row, as the C enum. */
+static const struct {
+    const char      *name;
+    enum book_result result;
+} db_outcomes[] = {
+    { "ok",        BOOK_OK },
+    { "sold_out",  BOOK_SOLD_OUT },
+    { "not_found", BOOK_NOT_FOUND },
+    { "started",   BOOK_STARTED },
+    { "expired",   BOOK_EXPIRED },
+    { "failed",    BOOK_FAILED },
+    { "cancelled", BOOK_CANCELLED },
+    { "key_reused", BOOK_KEY_REUSED },
+};
+
+static const struct db_stmt *const db_book_stmts[] = {
+    [BOOK_OP_CREATE]  = &db_stmts_bookings[BOOKING_CREATE],
+    [BOOK_OP_CONFIRM] = &db_stmts_bookings[BOOKING_CONFIRM],
+    [BOOK_OP_CANCEL]  = &db_stmts_bookings[BOOKING_CANCEL],
+};
+
+static void db_row_booking(const PGresult *res, int row,
+    struct db_booking *out);
+
+static void
+db_row_booking(const PGresult *res, int row, struct db_booking *out)
+{
+    out->id = db_int(res, row, 1);
+    out->show_id = db_int(res, row, 2);
+    out->seat_count = db_int(res, row, 3);
+    snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(res, row, 4));
+    out->created_us = db_int(res, row, 5);
+    out->has_expires = !PQgetisnull(res, row, 6);
+    out->expires_us = out->has_expires ? db_int(res, row, 6) : 0;
+    snprintf(out->reason, sizeof(out->reason), "%s", PQgetvalue(res, row, 7));
+}
+
+/*
+ * Run one booking transaction, op (book, confirm, cancel), in one round
+ * trip: book_seats(), confirm_booking() and cancel_booking() in
+ * sql/functions/40_booking.sql hold the locking, booking_keyed() in
+ * sql/functions/50_idempotency.sql the key. id is the show for a booking, else
+ * the booking; seats and hold_seconds (0: confirm at once) are for
+ * booking only. A deadlock or serialization failure is retried up to
+ * DB_RETRIES times: the call is atomic, so a failed attempt left nothing
+ * behind. *out is filled whenever the outcome names a booking, and
+ * idem->replayed says whether it is the stored result of an earlier
+ * request with the same key.
+ */
+enum book_result
+db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
+    int64_t id, int64_t seats, int hold_seconds, struct db_booking *out)
+{
+    char                sid[24], nseats[24], hold[16];
+    const char         *params[] = { idem->key, idem->request, idem->body,
+                                     sid, nseats,
+                                     hold_seconds > 0 ? hold : NULL };
+    const struct db_stmt *stmt = db_book_stmts[op];
+    enum db_exec_status st = EXEC_RETRY;
+    enum book_result    ret = BOOK_DB_ERROR;
+    PGresult           *res = NULL;
+    const char         *outcome;
+    size_t              i;
+    int                 attempt;
+
+    snprintf(sid, sizeof(sid), "%lld", (long long) id);
+    snprintf(nseats, sizeof(nseats), "%lld", (long long) seats);
+    snprintf(hold, sizeof(hold), "%d", hold_seconds);
+    for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 6, params, &st);
+    if (res == NULL) {
+        ret = st == EXEC_ERROR ? BOOK_DB_ERROR
+            : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
+        goto out;
+    }
+    if (PQntuples(res) != 1 || PQnfields(res) != 9) {
+        snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
+            "columns", stmt->name, PQntuples(res), PQnfields(res));
+        goto out;
+    }
+    outcome = PQgetvalue(res, 0, 0);
+    for (i = 0; i < sizeof(db_outcomes) / sizeof(db_outcomes[0]); i++)
+        if (strcmp(outcome, db_outcomes[i].name) == 0)
+            ret = db_outcomes[i].result;
+    if (ret == BOOK_DB_ERROR)
+        snprintf(db->err, sizeof(db->err), "%s: unknown outcome \"%s\"",
+            stmt->name, outcome);
+    else if (!PQgetisnull(res, 0, 1))
+        db_row_booking(res, 0, out);
+    idem->replayed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+
+out:
+    PQclear(res);
+    return ret;
+}
+
+enum db_status
+db_booking_get(struct db *db, int64_t id, struct db_booking *out)
+{
+    enum db_exec_status st;
+    enum db_status      ret;
+    PGresult           *res = db_exec_int(db,
+        &db_stmts_bookings[BOOKING_GET], id, &st);
+
+    ret = db_status_of(st);
+    if (res != NULL && PQntuples(res) == 1)
+        db_row_booking(res, 0, out);
+    else if (res != NULL)
+        ret = DB_NOT_FOUND;
+    PQclear(res);
+    return ret;
+}
