@@ -30,8 +30,8 @@ LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/config.c fcgi/db.c \
             fcgi/envfile.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
             fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
-            fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/shows.c \
-            fcgi/worker.c
+            fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/sha256.c \
+            fcgi/shows.c fcgi/token.c fcgi/worker.c
 LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o) $(BUILD)/openapi_doc.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
