@@ -1,9 +1,11 @@
-/* Bearer-token check for the admin routes, in constant time. */
+/* Who asks: the admin token, in constant time, and a booking's token. */
 
 #include "auth.h"
 
 #include <string.h>
 #include <strings.h>
+
+#include "token.h"
 
 /*
  * Is authorization "Bearer <token>"? The comparison touches every byte of
@@ -30,4 +32,45 @@ auth_bearer_ok(const char *authorization, const char *token,
         diff |= (unsigned char) token[i]
               ^ (unsigned char) (i < cand_len ? cand[i] : 0);
     return diff == 0;
+}
+
+/*
+ * The credential of a booking's routes (GET, confirm, cancel), into
+ * owner: the admin token (owner->admin), or a booking token "bk_...",
+ * whose SHA-256 is what the database compares. No Authorization header:
+ * 401 with WWW-Authenticate. Any other credential: 404
+ * booking_not_found, the answer that a wrong token and an unknown id
+ * get too, so that a stranger learns nothing of which ids exist. The
+ * token is never logged. Returns 0, or -1 after answering.
+ */
+int
+auth_booking_or_reply(const struct request *req, const struct config *cfg,
+    struct db_owner *owner, struct response *res)
+{
+    const char *cand = req->authorization;
+    uint8_t     raw[TOKEN_RAW_LEN];
+
+    memset(owner, 0, sizeof(*owner));
+    if (cand == NULL) {
+        response_error(res, 401, "unauthorized", NULL,
+            "a booking is read, confirmed or cancelled with its token: "
+            "Authorization: Bearer <token>");
+        response_header(res, "WWW-Authenticate: Bearer realm=\"booking\"");
+        return -1;
+    }
+    if (auth_bearer_ok(cand, cfg->admin_token, cfg->admin_token_len)) {
+        owner->admin = 1;
+        return 0;
+    }
+    if (strncasecmp(cand, "Bearer ", 7) == 0) {
+        for (cand += 7; *cand == ' '; cand++)
+            ;
+        if (token_parse(AUTH_BOOKING_PREFIX, cand, raw) == 0) {
+            token_hash(cand, owner->token_hash);
+            return 0;
+        }
+    }
+    response_error(res, 404, "booking_not_found", NULL,
+        "no booking has this id");
+    return -1;
 }

@@ -1,11 +1,19 @@
 #ifndef FCGI_AUTH_H
 #define FCGI_AUTH_H
 
-/* Bearer-token check for the admin routes, in constant time. */
+/* Who asks: the admin token, in constant time, and a booking's token. */
 
 #include <stddef.h>
 
+#include "config.h"
+#include "db.h"
+#include "request.h"
+
+#define AUTH_BOOKING_PREFIX "bk_"
+
 int auth_bearer_ok(const char *authorization, const char *token,
     size_t token_len);
+int auth_booking_or_reply(const struct request *req,
+    const struct config *cfg, struct db_owner *owner, struct response *res);
 
 #endif

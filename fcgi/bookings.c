@@ -2,12 +2,16 @@
 
 #include "bookings.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "auth.h"
 #include "idempotency.h"
 #include "json.h"
 #include "metrics.h"
 #include "rfc3339.h"
+#include "token.h"
 
 struct book_reply {
     int         status;
@@ -68,11 +72,16 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
 static json_object *emit_booking(const struct db_booking *b);
 static void bookings_reply(struct handler_ctx *ctx, enum book_op op,
     enum book_result r, const struct db_booking *booking,
-    const struct db_idem *idem);
+    const struct idempotency *idem, const char *token);
 static void bookings_change(struct handler_ctx *ctx, enum book_op op);
 static void bookings_count(struct handler_ctx *ctx, enum book_op op,
     enum book_result r, const struct db_booking *booking,
     const struct db_idem *idem);
+static int bookings_token_new(const struct idempotency *idem,
+    struct db_owner *owner, char *token);
+static void bookings_token_replayed(const struct idempotency *idem,
+    const struct db_owner *owner, char *token);
+static void bookings_owner_name(const struct db_owner *owner, char *buf);
 static int bookings_hold_or_reply(json_object *body, int *hold,
     struct response *res);
 
@@ -130,13 +139,14 @@ bookings_count(struct handler_ctx *ctx, enum book_op op, enum book_result r,
  */
 static void
 bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
-    const struct db_booking *booking, const struct db_idem *idem)
+    const struct db_booking *booking, const struct idempotency *idem,
+    const char *token)
 {
     const struct book_reply *reply = &book_replies[op][r];
     json_object             *answer;
 
     idempotency_reply(ctx->res, idem);
-    bookings_count(ctx, op, r, booking, idem);
+    bookings_count(ctx, op, r, booking, &idem->db);
     if (r == BOOK_UNAVAILABLE || r == BOOK_UNKNOWN || r == BOOK_DB_ERROR
         || reply->status == 0) {
         route_reply_db_failure(ctx, r == BOOK_UNAVAILABLE ? DB_UNAVAILABLE
@@ -146,9 +156,13 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
     if (reply->code != NULL) {
         response_error(ctx->res, reply->status, reply->code, NULL,
             reply->message);
-        if (r != BOOK_NOT_FOUND && r != BOOK_KEY_REUSED && booking->id != 0)
+        if (r != BOOK_NOT_FOUND && r != BOOK_KEY_REUSED && booking->id != 0) {
             json_object_object_add(ctx->res->body, "booking",
                 emit_booking(booking));
+            if (token[0] != '\0')
+                json_object_object_add(ctx->res->body, "token",
+                    json_object_new_string(token));
+        }
         return;
     }
     answer = json_object_new_object();
@@ -156,6 +170,8 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
         op == BOOK_OP_CREATE && booking->has_expires ? "Booking PENDING"
                                                      : reply->message));
     json_object_object_add(answer, "booking", emit_booking(booking));
+    if (token[0] != '\0')
+        json_object_object_add(answer, "token", json_object_new_string(token));
     response_json(ctx->res, reply->status, answer);
     if (op == BOOK_OP_CREATE)
         response_header(ctx->res, "Location: /bookings/%lld",
@@ -181,57 +197,140 @@ bookings_hold_or_reply(json_object *body, int *hold, struct response *res)
 }
 
 /*
+ * A new booking's token into token (TOKEN_MAX), and its hash into owner;
+ * under an Idempotency-Key also the token sealed with the key's pad, for
+ * a retry to open (the database keeps only that and the hash). Returns
+ * 0, or -1 when no random bytes could be had.
+ */
+static int
+bookings_token_new(const struct idempotency *idem, struct db_owner *owner,
+    char *token)
+{
+    uint8_t raw[TOKEN_RAW_LEN];
+    size_t  i;
+
+    if (token_new(AUTH_BOOKING_PREFIX, token, TOKEN_MAX) < 0
+        || token_parse(AUTH_BOOKING_PREFIX, token, raw) < 0)
+        return -1;
+    token_hash(token, owner->token_hash);
+    owner->has_box = idem->db.key != NULL;
+    for (i = 0; owner->has_box && i < TOKEN_RAW_LEN; i++)
+        owner->box[i] = raw[i] ^ idem->pad[i];
+    return 0;
+}
+
+/*
+ * After a replay, the token is the one the first request made: opened
+ * from its sealed copy, or none for a booking stored without one (by
+ * the previous release).
+ */
+static void
+bookings_token_replayed(const struct idempotency *idem,
+    const struct db_owner *owner, char *token)
+{
+    uint8_t raw[TOKEN_RAW_LEN];
+    size_t  i, n = strlen(AUTH_BOOKING_PREFIX);
+
+    if (!idem->db.replayed)
+        return;
+    token[0] = '\0';
+    if (!owner->has_box)
+        return;
+    for (i = 0; i < TOKEN_RAW_LEN; i++)
+        raw[i] = owner->box[i] ^ idem->pad[i];
+    memcpy(token, AUTH_BOOKING_PREFIX, n);
+    if (token_b64url_encode(raw, sizeof(raw), token + n, TOKEN_MAX - n) < 0)
+        token[0] = '\0';
+}
+
+/*
  * POST /book {"show_id","seat_count"[,"hold"]} -> 201 CONFIRMED, or
  * PENDING until expires_at with "hold": true; 409 with the FAILED
- * booking recorded when the seats are not there. Any other member is
- * 400 unknown_field, checked before the members above.
+ * booking recorded when the seats are not there. Either way the answer
+ * carries the booking's token, once: only its holder (or the admin) may
+ * read, confirm or cancel it. Any other member is 400 unknown_field,
+ * checked before the members above.
  */
 void
 bookings_create(struct handler_ctx *ctx)
 {
-    struct db_booking booking = { 0 };
-    struct db_idem    idem;
-    char              line[IDEMPOTENCY_LINE_MAX];
-    json_object      *body;
-    int64_t           show_id, seats;
-    int               hold;
+    struct db_booking  booking = { 0 };
+    struct db_owner    owner = { 0 };
+    struct idempotency idem;
+    char               scope[IDEMPOTENCY_SCOPE_MAX], token[TOKEN_MAX];
+    json_object       *body;
+    int64_t            show_id, seats;
+    int                hold;
+    enum book_result   r;
 
     if ((body = json_body_parse_or_reply(ctx->req, ctx->res)) == NULL)
         return;
-    if (json_fields_known_or_reply(body, book_fields, ctx->res) == 0
-        && json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1, &show_id,
-                                   ctx->res) == 0
-        && json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
-                                   &seats, ctx->res) == 0
-        && bookings_hold_or_reply(body, &hold, ctx->res) == 0
-        && idempotency_key_or_reply(ctx->req, ctx->req->body, &idem, line,
-                                    sizeof(line), ctx->res) == 0)
-        bookings_reply(ctx, BOOK_OP_CREATE, db_booking_run(ctx->db, &idem,
-            BOOK_OP_CREATE, show_id, seats,
-            hold ? ctx->cfg->hold_ttl_seconds : 0, &booking),
-            &booking, &idem);
+    idempotency_scope(ctx->req, 0, scope, sizeof(scope));
+    if (json_fields_known_or_reply(body, book_fields, ctx->res) < 0
+        || json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1,
+                                   &show_id, ctx->res) < 0
+        || json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
+                                   &seats, ctx->res) < 0
+        || bookings_hold_or_reply(body, &hold, ctx->res) < 0
+        || idempotency_key_or_reply(ctx->req, scope, ctx->req->body, &idem,
+                                    ctx->res) < 0)
+        goto out;
+    if (bookings_token_new(&idem, &owner, token) < 0) {
+        fprintf(stderr, "booking-fcgi: request_id=%s getrandom() failed: "
+            "%s\n", ctx->req->request_id, strerror(errno));
+        route_reply_db_failure(ctx, DB_ERROR);
+        goto out;
+    }
+    r = db_booking_run(ctx->db, &idem.db, BOOK_OP_CREATE, show_id, seats,
+        hold ? ctx->cfg->hold_ttl_seconds : 0, &owner, &booking);
+    bookings_token_replayed(&idem, &owner, token);
+    bookings_reply(ctx, BOOK_OP_CREATE, r, &booking, &idem, token);
+
+out:
     json_object_put(body);
 }
 
+/* Who asks, for a fingerprint: "admin", or the hex of the token's hash. */
+static void
+bookings_owner_name(const struct db_owner *owner, char *buf)
+{
+    size_t i;
+
+    if (owner->admin) {
+        strcpy(buf, "admin");
+        return;
+    }
+    for (i = 0; i < DB_HASH_LEN; i++)
+        snprintf(buf + 2 * i, 3, "%02x", owner->token_hash[i]);
+}
+
 /*
- * Confirm or cancel ctx->id. The body must be empty or {} (else 415 or
- * 400, before anything is stored); both mean the same request, so the
- * Idempotency-Key fingerprint takes "" for either.
+ * Confirm or cancel ctx->id, for its owner: the holder of its token, or
+ * the admin (401 without a credential, 404 for a wrong one, as for an
+ * unknown id). The body must be empty or {} (else 415 or 400, before
+ * anything is stored); both mean the same request, so the
+ * Idempotency-Key fingerprint takes who asks instead of the body.
  */
 static void
 bookings_change(struct handler_ctx *ctx, enum book_op op)
 {
-    struct db_booking booking = { 0 };
-    struct db_idem    idem;
-    char              line[IDEMPOTENCY_LINE_MAX];
+    struct db_booking  booking = { 0 };
+    struct db_owner    owner;
+    struct idempotency idem;
+    char               scope[IDEMPOTENCY_SCOPE_MAX];
+    char               who[2 * DB_HASH_LEN + 1];
 
-    if (json_body_empty_or_reply(ctx->req, ctx->res) < 0
-        || idempotency_key_or_reply(ctx->req, "", &idem, line, sizeof(line),
-                                    ctx->res) < 0)
+    if (auth_booking_or_reply(ctx->req, ctx->cfg, &owner, ctx->res) < 0
+        || json_body_empty_or_reply(ctx->req, ctx->res) < 0)
+        return;
+    idempotency_scope(ctx->req, owner.admin, scope, sizeof(scope));
+    bookings_owner_name(&owner, who);
+    if (idempotency_key_or_reply(ctx->req, scope, who, &idem, ctx->res) < 0)
         return;
     bookings_reply(ctx, op,
-        db_booking_run(ctx->db, &idem, op, ctx->id, 0, 0, &booking),
-        &booking, &idem);
+        db_booking_run(ctx->db, &idem.db, op, ctx->id, 0, 0, &owner,
+                       &booking),
+        &booking, &idem, "");
 }
 
 /* POST /bookings/{id}/confirm -> 200 CONFIRMED (again on a retry), or 409. */
@@ -248,13 +347,21 @@ bookings_cancel(struct handler_ctx *ctx)
     bookings_change(ctx, BOOK_OP_CANCEL);
 }
 
-/* GET /bookings/{id} -> 200 {"booking":{...}} or 404. */
+/*
+ * GET /bookings/{id} -> 200 {"booking":{...}}, for its owner: 401
+ * without a credential, 404 for an unknown id or a wrong token alike.
+ */
 void
 bookings_get(struct handler_ctx *ctx)
 {
     struct db_booking booking;
+    struct db_owner   owner;
     json_object      *answer;
-    enum db_status    st = db_booking_get(ctx->db, ctx->id, &booking);
+    enum db_status    st;
+
+    if (auth_booking_or_reply(ctx->req, ctx->cfg, &owner, ctx->res) < 0)
+        return;
+    st = db_booking_get(ctx->db, ctx->id, &owner, &booking);
 
     if (st == DB_NOT_FOUND) {
         response_error(ctx->res, 404, "booking_not_found", NULL,

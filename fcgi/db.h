@@ -81,10 +81,26 @@ struct db_booking {
 
 /* A write's Idempotency-Key, and what fingerprints its request. */
 struct db_idem {
-    const char *key;        /* NULL: no key */
+    const char *key;        /* as stored (scoped, hashed); NULL: no key */
+    const char *legacy_key; /* as sent: what the previous release stored */
     const char *request;    /* "POST /book": method and path */
     const char *body;
     int         replayed;   /* out: the stored result of an earlier try */
+};
+
+#define DB_HASH_LEN 32      /* a SHA-256 */
+
+/*
+ * Who a booking operation is for. Book: token_hash is the new booking's
+ * token's; confirm, cancel, get: the presented token's, or admin.
+ * has_box and box: in, a keyed booking's token sealed for a retry; out,
+ * after a replay, what the first request stored (has_box 0: none).
+ */
+struct db_owner {
+    int     admin;
+    uint8_t token_hash[DB_HASH_LEN];
+    int     has_box;
+    uint8_t box[DB_HASH_LEN];
 };
 
 typedef int db_show_fn(const struct db_show *show, void *arg);
@@ -105,11 +121,11 @@ enum db_status db_show_list(struct db *db, int has_cursor,
     void *arg);
 enum book_result db_booking_run(struct db *db, struct db_idem *idem,
     enum book_op op, int64_t id, int64_t seats, int hold_seconds,
-    struct db_booking *out);
+    struct db_owner *owner, struct db_booking *out);
 enum db_status db_holds_expire(struct db *db, int limit, int *more,
     int64_t *holds, int64_t *seats);
 enum db_status db_idem_prune(struct db *db, int limit, int64_t *pruned);
 enum db_status db_booking_get(struct db *db, int64_t id,
-    struct db_booking *out);
+    const struct db_owner *owner, struct db_booking *out);
 
 #endif

@@ -15,24 +15,30 @@
 enum { BOOKING_CREATE, BOOKING_CONFIRM, BOOKING_CANCEL, BOOKING_GET };
 
 const struct db_stmt db_stmts_bookings[] = {
-    /* booking_keyed() (sql/functions/50_idempotency.sql): $1 is the
-     * Idempotency-Key or NULL, $2 and $3 the request line and body that
-     * fingerprint it. */
-#define BOOKING_KEYED(op) \
-      "SELECT (k.r).*, k.replayed" \
-      " FROM booking_keyed($1::text, $2::text || E'\\n' || $3::text, '" op "'," \
-      "                    $4::int8,"   /* show id (book), booking id */ \
-      "                    $5::int4,"   /* seat count (book) */ \
-      "                    $6::int4) k" /* hold seconds, NULL: confirm */
-    [BOOKING_CREATE] = { "booking_create", BOOKING_KEYED("book"), DB_ONCE },
+    /* booking_run() (sql/functions/50_idempotency.sql): $1 the
+     * Idempotency-Key as stored or NULL, $2 as sent, $3 and $4 the
+     * request line and body that fingerprint it. */
+#define BOOKING_RUN(op) \
+      "SELECT (k.r).*, k.replayed, k.token_box" \
+      " FROM booking_run($1::text, $2::text," \
+      "                  $3::text || E'\\n' || $4::text, '" op "'," \
+      "                  $5::int8,"   /* show id (book), booking id */ \
+      "                  $6::int4,"   /* seat count (book) */ \
+      "                  $7::int4,"   /* hold seconds, NULL: confirm */ \
+      "                  $8::bytea,"  /* token hash: new, or presented */ \
+      "                  $9::bytea,"  /* the new token, sealed, or NULL */ \
+      "                  $10::bool) k" /* the admin asks */
+    [BOOKING_CREATE] = { "booking_create", BOOKING_RUN("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
-    [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_KEYED("confirm"),
+    [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_RUN("confirm"),
       DB_RERUN },
-    [BOOKING_CANCEL] = { "booking_cancel", BOOKING_KEYED("cancel"),
+    [BOOKING_CANCEL] = { "booking_cancel", BOOKING_RUN("cancel"),
       DB_RERUN },
+    /* one probe, whether the id is unknown or the token wrong */
     [BOOKING_GET] = { "booking_get",
-      "SELECT (booking_view('ok', b)).* FROM bookings b WHERE id = $1::int8",
-      DB_READ },
+      "SELECT (booking_view('ok', b)).* FROM bookings b"
+      " WHERE id = $1::int8"
+      "   AND ($3::bool OR token_hash = $2::bytea)", DB_READ },
     { NULL, NULL, DB_ONCE }
 };
 
@@ -59,6 +65,9 @@ static const struct db_stmt *const db_book_stmts[] = {
 
 static void db_row_booking(const PGresult *res, int row,
     struct db_booking *out);
+static void db_hex(const uint8_t *in, size_t len, char *out);
+static int db_unhex(const char *in, uint8_t *out, size_t len);
+static int db_hexval(char c);
 
 static void
 db_row_booking(const PGresult *res, int row, struct db_booking *out)
@@ -83,16 +92,22 @@ db_row_booking(const PGresult *res, int row, struct db_booking *out)
  * DB_RETRIES times: the call is atomic, so a failed attempt left nothing
  * behind. *out is filled whenever the outcome names a booking, and
  * idem->replayed says whether it is the stored result of an earlier
- * request with the same key.
+ * request with the same key; owner says who asks (struct db_owner), and
+ * after a replay holds the sealed token that the first request stored.
  */
 enum book_result
 db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
-    int64_t id, int64_t seats, int hold_seconds, struct db_booking *out)
+    int64_t id, int64_t seats, int hold_seconds, struct db_owner *owner,
+    struct db_booking *out)
 {
     char                sid[24], nseats[24], hold[16];
-    const char         *params[] = { idem->key, idem->request, idem->body,
-                                     sid, nseats,
-                                     hold_seconds > 0 ? hold : NULL };
+    char                hash[2 * DB_HASH_LEN + 3], box[2 * DB_HASH_LEN + 3];
+    const char         *params[] = { idem->key, idem->legacy_key,
+                                     idem->request, idem->body, sid, nseats,
+                                     hold_seconds > 0 ? hold : NULL,
+                                     owner->admin ? NULL : hash,
+                                     owner->has_box ? box : NULL,
+                                     owner->admin ? "t" : "f" };
     const struct db_stmt *stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
@@ -104,14 +119,16 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     snprintf(sid, sizeof(sid), "%lld", (long long) id);
     snprintf(nseats, sizeof(nseats), "%lld", (long long) seats);
     snprintf(hold, sizeof(hold), "%d", hold_seconds);
+    db_hex(owner->token_hash, DB_HASH_LEN, hash);
+    db_hex(owner->box, DB_HASH_LEN, box);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec_keyed(db, stmt, idem->key != NULL, 6, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 10, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
         goto out;
     }
-    if (PQntuples(res) != 1 || PQnfields(res) != 9) {
+    if (PQntuples(res) != 1 || PQnfields(res) != 10) {
         snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
             "columns", stmt->name, PQntuples(res), PQnfields(res));
         goto out;
@@ -126,20 +143,32 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     else if (!PQgetisnull(res, 0, 1))
         db_row_booking(res, 0, out);
     idem->replayed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+    owner->has_box = idem->replayed && !PQgetisnull(res, 0, 9)
+        && db_unhex(PQgetvalue(res, 0, 9), owner->box, DB_HASH_LEN) == 0;
 
 out:
     PQclear(res);
     return ret;
 }
 
+/*
+ * GET /bookings/{id} for owner: the admin, or the holder of its token.
+ * DB_NOT_FOUND for an unknown id and for one that is not the caller's
+ * alike.
+ */
 enum db_status
-db_booking_get(struct db *db, int64_t id, struct db_booking *out)
+db_booking_get(struct db *db, int64_t id, const struct db_owner *owner,
+    struct db_booking *out)
 {
+    char                sid[24], hash[2 * DB_HASH_LEN + 3];
+    const char         *params[] = { sid, hash, owner->admin ? "t" : "f" };
     enum db_exec_status st;
     enum db_status      ret;
-    PGresult           *res = db_exec_int(db,
-        &db_stmts_bookings[BOOKING_GET], id, &st);
+    PGresult           *res;
 
+    snprintf(sid, sizeof(sid), "%lld", (long long) id);
+    db_hex(owner->token_hash, DB_HASH_LEN, hash);
+    res = db_exec(db, &db_stmts_bookings[BOOKING_GET], 3, params, &st);
     ret = db_status_of(st);
     if (res != NULL && PQntuples(res) == 1)
         db_row_booking(res, 0, out);
@@ -147,4 +176,46 @@ db_booking_get(struct db *db, int64_t id, struct db_booking *out)
         ret = DB_NOT_FOUND;
     PQclear(res);
     return ret;
+}
+
+/* bytea as PostgreSQL's text form takes it: "\x" and hex. */
+static void
+db_hex(const uint8_t *in, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t            i;
+
+    *out++ = '\\';
+    *out++ = 'x';
+    for (i = 0; i < len; i++) {
+        *out++ = digits[in[i] >> 4];
+        *out++ = digits[in[i] & 0x0f];
+    }
+    *out = '\0';
+}
+
+/* The reverse, for exactly len bytes: 0, or -1 if in is anything else. */
+static int
+db_unhex(const char *in, uint8_t *out, size_t len)
+{
+    size_t i;
+    int    hi, lo;
+
+    if (in[0] != '\\' || in[1] != 'x' || strlen(in) != 2 + 2 * len)
+        return -1;
+    for (i = 0, in += 2; i < len; i++, in += 2) {
+        hi = db_hexval(in[0]);
+        lo = db_hexval(in[1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t) (hi << 4 | lo);
+    }
+    return 0;
+}
+
+static int
+db_hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }

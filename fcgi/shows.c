@@ -103,8 +103,7 @@ shows_create(struct handler_ctx *ctx)
     struct response *res = ctx->res;
     json_object     *body = NULL, *answer;
     struct db_show   show;
-    struct db_idem   idem;
-    char             line[IDEMPOTENCY_LINE_MAX];
+    struct idempotency idem;
     const char      *name;
     int64_t          start_us, seats;
     enum db_status   st;
@@ -129,11 +128,11 @@ shows_create(struct handler_ctx *ctx)
         || shows_start_time_or_reply(body, &start_us, res) < 0
         || json_field_int_or_reply(body, "total_seats", 1, SHOWS_SEATS_MAX,
                                    &seats, res) < 0
-        || idempotency_key_or_reply(ctx->req, ctx->req->body, &idem, line,
-                                    sizeof(line), res) < 0)
+        || idempotency_key_or_reply(ctx->req, "admin", ctx->req->body, &idem,
+                                    res) < 0)
         goto out;
 
-    st = db_show_create(ctx->db, &idem, name, start_us, seats, &show);
+    st = db_show_create(ctx->db, &idem.db, name, start_us, seats, &show);
     idempotency_reply(res, &idem);
     if (st == DB_KEY_REUSED) {
         response_error(res, 422, "idempotency_key_reused", NULL,

@@ -32,7 +32,8 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
     RETURN ROW(p_outcome, NULL, NULL, NULL, NULL, NULL, NULL, NULL)::booking_row;
 
 -- Book p_seat_count seats: CONFIRMED at once, or PENDING for
--- p_hold_seconds when that is not NULL.
+-- p_hold_seconds when that is not NULL. The booking belongs to whoever
+-- holds the token whose SHA-256 is p_token_hash.
 --
 -- A booking takes its seats from one part that nobody else holds at
 -- that moment (FOR UPDATE SKIP LOCKED), or, when all parts with room
@@ -48,7 +49,8 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
 -- ascending part order; the idempotency key, the only other row a
 -- booking may wait for, is claimed before any part (booking_keyed).
 CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
-                                      p_hold_seconds integer)
+                                      p_hold_seconds integer,
+                                      p_token_hash bytea)
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -121,16 +123,31 @@ BEGIN
     END IF;
 
     INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
-                          parts, part_seats)
+                          parts, part_seats, token_hash)
     VALUES (p_show_id, p_seat_count, v_status, v_expires, v_reason,
-            v_parts, v_seats)
+            v_parts, v_seats, p_token_hash)
     RETURNING * INTO v_booking;
     RETURN booking_view(v_outcome, v_booking);
 END;
 $$;
 
--- Confirm a hold. Outcomes: ok (now CONFIRMED, or was already: safe to
--- retry), expired, started, failed, cancelled, not_found. Only the
+-- Does the caller own booking p_id? The admin owns every booking;
+-- anyone else must hold its token: the SHA-256 of the one presented is
+-- p_token_hash. An unknown booking and one that is not the caller's
+-- cost the same one index probe and look the same, so that ids cannot
+-- be told apart by answer or by time. A token_hash never changes once
+-- the booking is made, so no lock is needed: a stranger makes no one
+-- wait.
+CREATE OR REPLACE FUNCTION booking_owned(p_id bigint, p_token_hash bytea,
+                                         p_admin boolean)
+RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN EXISTS (SELECT 1 FROM bookings
+                    WHERE id = p_id AND (p_admin OR token_hash = p_token_hash));
+
+-- Confirm a hold, for its owner (booking_owned). Outcomes: ok (now
+-- CONFIRMED, or was already: safe to retry), expired, started, failed,
+-- cancelled, not_found (no such booking, or not the caller's). Only the
 -- booking's row is locked: a confirm never touches the seat count, so
 -- hot shows do not serialise on it, and a lapsed hold is left for
 -- whoever releases it.
@@ -139,13 +156,18 @@ $$;
 -- the row lock is held (clock_timestamp()), not when the statement
 -- began (now()): a confirm that waited for the lock must not say yes to
 -- a hold that lapsed, or a show that started, during the wait.
-CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint) RETURNS booking_row
+CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint, p_token_hash bytea,
+                                           p_admin boolean)
+RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
     b       bookings;
     v_now   timestamptz;
     v_start timestamptz;
 BEGIN
+    IF NOT booking_owned(p_id, p_token_hash, p_admin) THEN
+        RETURN booking_none('not_found');
+    END IF;
     SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
         RETURN booking_none('not_found');
@@ -167,13 +189,16 @@ BEGIN
 END;
 $$;
 
--- Cancel a PENDING or CONFIRMED booking and put its seats back on sale.
+-- Cancel a PENDING or CONFIRMED booking and put its seats back on sale,
+-- for its owner (as booking_owned says, on the row already read).
 -- Outcomes: ok (now CANCELLED, or was already: the seats are released
 -- only by the call that changed the status), expired, failed, started,
--- not_found. The booking's parts are locked before the booking, as
+-- not_found (no such booking, or not the caller's). The booking's parts are locked before the booking, as
 -- everywhere; the deadline and the start are judged once the locks are
 -- held, as confirm does.
-CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint) RETURNS booking_row
+CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint, p_token_hash bytea,
+                                          p_admin boolean)
+RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
     b       bookings;
@@ -181,7 +206,8 @@ DECLARE
     v_now   timestamptz;
 BEGIN
     SELECT * INTO b FROM bookings WHERE id = p_id;
-    IF NOT FOUND THEN
+    -- IS NOT TRUE: a booking without a token (NULL) is the admin's.
+    IF NOT FOUND OR (p_admin OR b.token_hash = p_token_hash) IS NOT TRUE THEN
         RETURN booking_none('not_found');
     END IF;
     -- Its parts (fixed once booked), in order, then the booking itself.
@@ -216,3 +242,21 @@ BEGIN
     RETURN booking_view('ok', b, v_now);
 END;
 $$;
+
+-- The previous release's signatures, which its workers call until they
+-- are restarted onto this one (sql/README.md, expand then contract): a
+-- booking without a token, and confirm and cancel by anyone, as they
+-- were. A later release drops them.
+CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
+                                      p_hold_seconds integer)
+RETURNS booking_row
+    LANGUAGE sql
+    RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, NULL::bytea);
+
+CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint) RETURNS booking_row
+    LANGUAGE sql
+    RETURN confirm_booking(p_id, NULL::bytea, true);
+
+CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint) RETURNS booking_row
+    LANGUAGE sql
+    RETURN cancel_booking(p_id, NULL::bytea, true);

@@ -35,8 +35,9 @@ BEGIN
 END;
 $$;
 
--- A booking operation (book, confirm, cancel) under an optional key.
--- p_op names it; p_request is the request's fingerprint text.
+-- The previous release's booking_run, for its workers until they are
+-- restarted (a later release drops it): keys in clear, bookings without
+-- a token, confirm and cancel by anyone.
 CREATE OR REPLACE FUNCTION booking_keyed(p_key text, p_request text,
                                          p_op text, p_id bigint,
                                          p_seat_count integer,
@@ -64,6 +65,72 @@ BEGIN
         UPDATE idempotency_keys SET booking = r WHERE key = p_key;
     END IF;
     RETURN ROW(r, false)::keyed_booking;
+END;
+$$;
+
+-- A booking operation (book, confirm, cancel) for its caller, under an
+-- optional key; what the service calls.
+--   p_key        the Idempotency-Key as the service stores it: hashed
+--                with the client it belongs to, so that two clients'
+--                equal keys never meet and a dump does not show them
+--   p_legacy_key the key as the client sent it, which the previous
+--                release stored in clear: a retry across an upgrade
+--                finds what it stored (drop once no such key is left,
+--                24 hours after the upgrade)
+--   p_request    the request's fingerprint text
+--   p_token_hash book: SHA-256 of the new booking's token; confirm and
+--                cancel: of the token the caller presented
+--   p_token_box  book with a key: the new token sealed for a retry,
+--                stored with the result and handed back on a replay
+--   p_admin      confirm and cancel: the caller is the admin
+-- replayed: r is the stored result of an earlier request with the key;
+-- token_box is then what that request stored.
+CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
+        p_request text, p_op text, p_id bigint, p_seat_count integer,
+        p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
+        p_admin boolean,
+        OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
+LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+    k idempotency_keys;
+BEGIN
+    replayed := false;
+    IF p_legacy_key IS NOT NULL THEN
+        SELECT * INTO k FROM idempotency_keys WHERE key = p_legacy_key;
+        IF FOUND THEN
+            IF k.fingerprint = sha256(convert_to(p_request, 'UTF8')) THEN
+                r := k.booking;
+                replayed := true;
+            ELSE
+                r := booking_none('key_reused');
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+    IF p_key IS NOT NULL THEN
+        SELECT * INTO c FROM idem_claim(p_key, p_request);
+        IF NOT c.fresh AND c.same THEN
+            r := c.booking;
+            replayed := true;
+            SELECT i.token_box INTO token_box FROM idempotency_keys i
+             WHERE i.key = p_key;
+            RETURN;
+        ELSIF NOT c.fresh THEN
+            r := booking_none('key_reused');
+            RETURN;
+        END IF;
+    END IF;
+    r := CASE p_op
+        WHEN 'book'    THEN book_seats(p_id, p_seat_count, p_hold_seconds,
+                                       p_token_hash)
+        WHEN 'confirm' THEN confirm_booking(p_id, p_token_hash, p_admin)
+        WHEN 'cancel'  THEN cancel_booking(p_id, p_token_hash, p_admin)
+    END;
+    IF p_key IS NOT NULL THEN
+        UPDATE idempotency_keys i SET booking = r, token_box = p_token_box
+         WHERE i.key = p_key;
+    END IF;
 END;
 $$;
 

@@ -1,14 +1,15 @@
 -- wrk script: hold 2 seats (POST /book with "hold": true) on SHOW_ID,
 -- then confirm the hold (POST /bookings/{id}/confirm), over and over.
--- Each 201 hold queues its booking id in this thread; the next request
--- the thread sends confirms a queued hold, else makes a new one, so
+-- Each 201 hold queues its booking id and token in this thread; the next
+-- request the thread sends confirms a queued hold with its token (as its
+-- owner), else makes a new one, so
 -- holds and confirms alternate. done() prints the acknowledged holds
 -- and confirms, which make bench checks against the database.
 -- usage: SHOW_ID=1 wrk -t2 -c64 -d10s -s tests/bench/hold_confirm.lua URL
 local show = os.getenv("SHOW_ID") or "1"
 local hold_body = '{"show_id":' .. show .. ',"seat_count":2,"hold":true}'
 local hold_hdrs = { ["Content-Type"] = "application/json" }
-local pending = {}          -- ids held and not yet confirmed, this thread
+local pending = {}          -- {id, token} held and not yet confirmed, this thread
 local threads = {}
 holds, confirms = 0, 0      -- globals: done() reads them with thread:get
 
@@ -17,9 +18,10 @@ function setup(thread)
 end
 
 function request()
-    local id = table.remove(pending)
-    if id then
-        return wrk.format("POST", "/bookings/" .. id .. "/confirm", {}, "")
+    local hold = table.remove(pending)
+    if hold then
+        return wrk.format("POST", "/bookings/" .. hold[1] .. "/confirm",
+                          { ["Authorization"] = "Bearer " .. hold[2] }, "")
     end
     return wrk.format("POST", "/book", hold_hdrs, hold_body)
 end
@@ -27,9 +29,10 @@ end
 function response(status, hdrs, body)
     if status == 201 then
         local id = body:match('"booking":{"id":(%d+)')
-        if id then
+        local token = body:match('"token":"(bk_[%w_-]+)"')
+        if id and token then
             holds = holds + 1
-            table.insert(pending, id)
+            table.insert(pending, { id, token })
         end
     elseif status == 200 then
         confirms = confirms + 1

@@ -22,7 +22,8 @@
  * the one asked about); status 0 means no HTTP answer (the error field
  * says why: connect, reset, timeout); the times are ms since the epoch,
  * to set beside the moments of the faults; key is "k" when the request
- * carried an Idempotency-Key. "-" marks an empty field. After the
+ * carried an Idempotency-Key. "-" marks an empty field. A confirm or a
+ * cancel sends the token that came with the booking, as its owner. After the
  * deadline no request is started, and those in flight are waited for
  * (at most REQ_TIMEOUT_MS). SIGTERM or SIGINT moves the deadline to now.
  *
@@ -63,6 +64,8 @@ struct client {
     long long     show, id;         /* the request's show and booking */
     long long     hold_id;          /* a hold of ours to confirm or cancel */
     long long     booked_id;        /* a CONFIRMED booking of ours */
+    char          hold_token[64];   /* their tokens, which confirm and */
+    char          booked_token[64]; /* cancel send as Authorization */
     char          req[768];
     size_t        req_len, sent;
     char          resp[RESP_MAX + 1];
@@ -131,7 +134,7 @@ on_stop(int sig)
 static void
 client_pick(struct client *c, int idx)
 {
-    char body[128] = "", key[96] = "";
+    char body[128] = "", key[96] = "", auth[96] = "";
     const char *method = "POST";
     char path[64];
     unsigned r = rnd(c, 100);
@@ -142,10 +145,14 @@ client_pick(struct client *c, int idx)
         c->op = r < 60 ? OP_CONFIRM : OP_CANCEL;
         c->id = c->hold_id;
         c->show = 0;
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n",
+            c->hold_token);
     } else if (c->booked_id != 0 && r >= 85 && r < 90) {
         c->op = OP_CANCEL;
         c->id = c->booked_id;
         c->show = 0;
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n",
+            c->booked_token);
     } else {
         c->op = r < 10 ? OP_GET : r < 45 ? OP_HOLD : OP_BOOK;
     }
@@ -168,8 +175,8 @@ client_pick(struct client *c, int idx)
         snprintf(key, sizeof(key), "Idempotency-Key: lg-%ld-%d-%u\r\n",
             (long) getpid(), idx, c->seq);
     c->req_len = (size_t) snprintf(c->req, sizeof(c->req),
-        "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s%s"
-        "Content-Length: %zu\r\n\r\n%s", method, path, key,
+        "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s%s%s"
+        "Content-Length: %zu\r\n\r\n%s", method, path, key, auth,
         c->op == OP_GET ? "" : "Content-Type: application/json\r\n",
         strlen(body), body);
     c->seq++;
@@ -296,10 +303,19 @@ client_finish(struct client *c, const char *err)
         c->show, id, status, bstatus, code, c->wall0, wall_ms(),
         c->keyed ? "k" : "-");
 
-    if (status == 201 && strcmp(bstatus, "PENDING") == 0)
+    if (status == 201 && strcmp(bstatus, "PENDING") == 0) {
         c->hold_id = id;
-    else if (status / 100 == 2 && strcmp(bstatus, "CONFIRMED") == 0)
+        json_str(body, "\"token\":\"", c->hold_token, sizeof(c->hold_token));
+    } else if (status == 201 && strcmp(bstatus, "CONFIRMED") == 0) {
         c->booked_id = id;
+        json_str(body, "\"token\":\"", c->booked_token,
+            sizeof(c->booked_token));
+    } else if (status == 200 && c->op == OP_CONFIRM
+               && strcmp(bstatus, "CONFIRMED") == 0) {
+        c->booked_id = id;          /* the hold's token is the booking's */
+        snprintf(c->booked_token, sizeof(c->booked_token), "%s",
+            c->hold_token);
+    }
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;

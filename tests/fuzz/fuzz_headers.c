@@ -35,19 +35,21 @@ fuzz_headers_auth(const char *value, const char *token)
         abort();
 }
 
-/* A key is accepted as is, or refused with a 400 and nothing filled in. */
+/*
+ * A key is accepted (stored as "k2:" and 64 hex digits, the key as sent
+ * kept as the legacy key) or refused with a 400 and nothing filled in.
+ */
 static void
 fuzz_headers_idempotency(const char *value)
 {
-    struct request  req;
-    struct response res;
-    struct db_idem  idem;
-    char           *line;
-    int             rc;
+    struct request      req;
+    struct response     res;
+    struct idempotency *idem;
+    int                 rc;
 
-    /* Exactly the handlers' size, so an overflow is caught. */
-    line = malloc(IDEMPOTENCY_LINE_MAX);
-    if (line == NULL)
+    /* On the heap, exactly its size, so that an overflow is caught. */
+    idem = malloc(sizeof(*idem));
+    if (idem == NULL)
         abort();
     memset(&req, 0, sizeof(req));
     req.method = "POST";
@@ -58,17 +60,19 @@ fuzz_headers_idempotency(const char *value)
     req.body = "{}";
     req.body_len = 2;
     response_init(&res);
-    rc = idempotency_key_or_reply(&req, req.body, &idem, line,
-        IDEMPOTENCY_LINE_MAX, &res);
-    if (rc == 0 && (idem.key != value || strlen(value) == 0
+    rc = idempotency_key_or_reply(&req, "addr 192.0.2.1", req.body, idem,
+        &res);
+    if (rc == 0 && (idem->db.legacy_key != value || strlen(value) == 0
                     || strlen(value) > IDEMPOTENCY_KEY_MAX
-                    || strcmp(line, "POST /bookings/9223372036854775807"
-                                    "/confirm") != 0))
+                    || strlen(idem->db.key) != IDEMPOTENCY_STORED_LEN
+                    || strncmp(idem->db.key, "k2:", 3) != 0
+                    || strcmp(idem->line, "POST /bookings/9223372036854775807"
+                                          "/confirm") != 0))
         abort();
-    if (rc < 0 && (res.status != 400 || idem.key != NULL))
+    if (rc < 0 && (res.status != 400 || idem->db.key != NULL))
         abort();
     response_cleanup(&res);
-    free(line);
+    free(idem);
 }
 
 /*

@@ -14,14 +14,31 @@ JSON='Content-Type: application/json'
 # answer is appended to it as one JSON line {method, path, query, status,
 # content_type, body} for tests/integration/t9900-openapi.sh to check
 # against api/openapi.json (under a lock: tests may call req at once).
+#
+# A booking's token comes once, in the answer that made it: req keeps it
+# (in $TOKENS, by booking id, for every test of the run) and sends it with
+# each later request to that booking's routes, unless the caller passes
+# an Authorization header of its own or sets NO_TOKEN=1.
+TOKENS=${STACK_DIR:-$TMP_T}/tokens
+mkdir -p "$TOKENS"
 req() {
-    local method=$1 path=$2 data=${3-}
+    local method=$1 path=$2 data=${3-} id a
     shift 3 2>/dev/null || shift $#
     local args=(-s -X "$method" -o "$TMP_T/body" -D "$TMP_T/headers" -w '%{http_code}')
     [ -n "$data" ] && args+=(--data-binary "$data")
+    if [[ $path =~ ^/bookings/([0-9]+) ]] && [ -z "${NO_TOKEN:-}" ] \
+       && [ -f "$TOKENS/${BASH_REMATCH[1]}" ]; then
+        for a in "$@"; do [[ $a == [Aa]uthorization:* ]] && break; done
+        [[ ${a-} == [Aa]uthorization:* ]] \
+            || args+=(-H "Authorization: Bearer $(cat "$TOKENS/${BASH_REMATCH[1]}")")
+    fi
     : >"$TMP_T/body"
     STATUS=$(curl "${args[@]}" "$@" "$BASE_URL$path")
     BODY=$(cat "$TMP_T/body")
+    if [ "$path" = /book ] && id=$(jget '.booking.id // empty') && [ -n "$id" ] \
+       && [ -n "$(jget '.token // empty')" ]; then
+        jget .token >"$TOKENS/$id"
+    fi
     HEADERS=$(tr -d '\r' <"$TMP_T/headers" | awk -F': ' 'NF>1 {printf "%s: %s\n", tolower($1), substr($0, length($1)+3)}')
     if [ -n "${RESPONSE_LOG:-}" ] && [ "$STATUS" != 000 ]; then
         local query=
@@ -85,6 +102,22 @@ make_show() {
 make_hold() {
     post_json /book "{\"show_id\":$1,\"seat_count\":$2,\"hold\":true}"
     jget .booking.id
+}
+
+# A well-formed booking token that belongs to no booking.
+STRANGER="Authorization: Bearer bk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+ADMIN="Authorization: Bearer $ADMIN_TOKEN"
+
+# stored_key KEY [SCOPE]: the Idempotency-Key as the database keeps it,
+# hashed with the client it belongs to (fcgi/idempotency.c); the test
+# clients are all 127.0.0.1.
+stored_key() {
+    printf 'k2:%s' "$(printf 'key\n%s\n%s\n' "${2:-addr 127.0.0.1}" "$1" | sha256sum | cut -d' ' -f1)"
+}
+
+# token_of ID: the token kept for booking ID.
+token_of() {
+    cat "$TOKENS/$1"
 }
 
 # "booked/live": the show's counter, and the seats of its live bookings

@@ -247,8 +247,10 @@ for path in /nope / /shows/ /shows/1/ /SHOWS /book/ /admin /admin/show/1 /health
 done
 req GET /shows/9223372036854775807
 check "GET an unknown show id: 404 show_not_found" is_error 404 show_not_found
-req GET /bookings/9223372036854775807
+req GET /bookings/9223372036854775807 "" -H "$STRANGER"
 check "GET an unknown booking id: 404 booking_not_found" is_error 404 booking_not_found
+req GET /bookings/9223372036854775807
+check "GET a booking without a credential: 401" is_error 401 unauthorized
 
 for mp in "DELETE /shows|GET, HEAD" "POST /shows|GET, HEAD" "PUT /shows/1|GET, HEAD" \
           "GET /book|POST" "PUT /book|POST" "PUT /admin/show|POST" \

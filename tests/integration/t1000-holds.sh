@@ -42,7 +42,8 @@ check "confirming a cancelled booking: 409 booking_cancelled" eq "$STATUS/$(jget
 h3=$(make_hold "$show" 3)
 urls=()
 for _ in $(seq 1 20); do urls+=(-o /dev/null "$BASE_URL/bookings/$h3/cancel"); done
-curl -s --parallel --parallel-immediate --parallel-max 20 -X POST -w '%{http_code}\n' "${urls[@]}" >"$TMP_T/codes"
+curl -s --parallel --parallel-immediate --parallel-max 20 -X POST -w '%{http_code}\n' \
+    -H "Authorization: Bearer $(token_of "$h3")" "${urls[@]}" >"$TMP_T/codes"
 check "20 racing cancels all answer 200" eq "$(grep -c '^200$' "$TMP_T/codes")" 20
 check "and release the 3 seats once" eq "$(available "$show")" 4
 check "counters equal the live bookings" eq "$(counters "$show")" "6/6"
@@ -81,11 +82,11 @@ check "the lapsed hold was released once" eq "$(counters "$show3")" "2/2"
 check "and is recorded FAILED/expired" eq "$(sql "SELECT status || '/' || reason FROM bookings WHERE id = $h5")" "FAILED/expired"
 
 # Refusals.
-post_json "/bookings/$(sql "SELECT id FROM bookings WHERE status = 'FAILED' AND reason = 'sold_out' LIMIT 1")/confirm" ""
+post_json "/bookings/$(sql "SELECT id FROM bookings WHERE status = 'FAILED' AND reason = 'sold_out' LIMIT 1")/confirm" "" -H "$ADMIN"
 check "confirming a sold-out booking: 409 booking_failed" eq "$STATUS/$(jget .error)" "409/booking_failed"
-post_json "/bookings/9223372036854775806/confirm" ""
+post_json "/bookings/9223372036854775806/confirm" "" -H "$STRANGER"
 check "confirm of an unknown booking: 404" eq "$STATUS/$(jget .error)" "404/booking_not_found"
-post_json "/bookings/9223372036854775806/cancel" ""
+post_json "/bookings/9223372036854775806/cancel" "" -H "$STRANGER"
 check "cancel of an unknown booking: 404" eq "$STATUS/$(jget .error)" "404/booking_not_found"
 req GET "/bookings/$hold/confirm"
 check "GET on confirm: 405, Allow: POST" eq "$STATUS/$(header Allow)" "405/POST"

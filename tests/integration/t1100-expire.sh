@@ -62,10 +62,12 @@ for s in "${shows[@]}"; do
         -d "{\"show_id\":$s,\"seat_count\":1}" "$BASE_URL/book"
 done >"$TMP_T/codes"
 for id in "${live[@]:0:3}"; do
-    curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE_URL/bookings/$id/confirm"
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+        -H "Authorization: Bearer $(token_of "$id")" "$BASE_URL/bookings/$id/confirm"
 done >>"$TMP_T/codes"
 for id in "${live[@]:3}"; do
-    curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE_URL/bookings/$id/cancel"
+    curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+        -H "Authorization: Bearer $(token_of "$id")" "$BASE_URL/bookings/$id/cancel"
 done >>"$TMP_T/codes"
 wait "$s1"; rc1=$?
 wait "$s2"; rc2=$?

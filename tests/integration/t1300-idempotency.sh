@@ -71,8 +71,9 @@ post_json /book "{\"show_id\":$show,\"seat_count\":1}" -H "Idempotency-Key: $(pr
 check "a 255-character key is accepted" eq "$STATUS" 201
 
 # Keys are kept 24 hours; booking-expire deletes older ones.
-sql "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = '$key'" >/dev/null
+sql "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = '$(stored_key "$key")'" >/dev/null
 out=$(DATABASE_URL=$APP_DATABASE_URL "$(cd "$(dirname "$0")/../.." && pwd)/$BUILD/booking-expire" 2>&1)
-check "booking-expire deletes keys older than 24 hours" eq "$(sql "SELECT count(*) FROM idempotency_keys WHERE key = '$key'")" 0
+check "the key is stored hashed with its client" eq "$(sql "SELECT count(*) FROM idempotency_keys WHERE key = '$key'")" 0
+check "booking-expire deletes keys older than 24 hours" eq "$(sql "SELECT count(*) FROM idempotency_keys WHERE key = '$(stored_key "$key")'")" 0
 check "and says so" bash -c "echo \"\$1\" | grep -q 'deleted 1 idempotency keys'" _ "$out"
-check "younger keys stay" eq "$(sql "SELECT count(*) FROM idempotency_keys WHERE key = '$key2'")" 1
+check "younger keys stay" eq "$(sql "SELECT count(*) FROM idempotency_keys WHERE key = '$(stored_key "$key2")'")" 1
