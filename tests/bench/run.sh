@@ -97,12 +97,20 @@ done < <(sql "SELECT split_part(name, ' ', 2), min(id),
 [ "${#FIRST[@]}" -eq 5 ] || { say "data load failed"; exit 2; }
 
 # --- The ceiling's SQL: the worker's own statement, not a copy ---------
-# A program compiled from fcgi/db.c prints db_stmts[ST_BOOKING_CREATE]
-# exactly as booking-fcgi prepares it (the compiler joins the macro's
-# string pieces; a sed over C source would have to redo that).
-printf '#include "db.c"\nint main(int c, char **v) { int i; for (i = 0; c > 1 && i < ST_COUNT; i++) if (strcmp(db_stmts[i].name, v[1]) == 0) { fputs(db_stmts[i].sql, stdout); return 0; } return 1; }\n' \
-    | cc -w -Ifcgi $(pkg-config --cflags libpq json-c fcgi) -x c - \
-         -o "$STACK_DIR/booking-sql" $(pkg-config --libs libpq)
+# A program linked with the worker's own database layer prints a
+# statement by name exactly as booking-fcgi prepares it (the compiler
+# joins the macros' string pieces; a sed over C source would have to
+# redo that), from every statement array that fcgi/db_exec.h declares.
+sets=$(sed -n 's/^extern const struct db_stmt \(db_stmts_[a-z_]*\)\[\];$/\1/p' fcgi/db_exec.h | paste -sd, -)
+[ -n "$sets" ] || { say "no statement arrays declared in fcgi/db_exec.h"; exit 2; }
+printf '#include <stdio.h>\n#include <string.h>\n#include "db_exec.h"\n%s\n' \
+    "int main(int c, char **v) { const struct db_stmt *const sets[] = { $sets }, *s; size_t i;
+     for (i = 0; c > 1 && i < sizeof(sets) / sizeof(sets[0]); i++)
+         for (s = sets[i]; s->name != NULL; s++)
+             if (strcmp(s->name, v[1]) == 0) { fputs(s->sql, stdout); return 0; }
+     return 1; }" \
+    | cc -w -Ifcgi $(pkg-config --cflags libpq json-c fcgi) -o "$STACK_DIR/booking-sql" -x c - -x none \
+         "$BUILD/libbooking.a" $(pkg-config --libs fcgi libpq json-c libsystemd)
 stmt=$("$STACK_DIR/booking-sql" booking_create)
 [ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" = '$1 $2 $3 $4 $5 $6 ' ] \
     || { say "booking statement no longer takes \$1..\$6: $stmt"; exit 2; }
