@@ -4,6 +4,9 @@
 # shows, then each scenario warmed up and measured with wrk (pgbench for
 # the ceiling), and one table printed and written to RESULTS.
 #
+# Each booking scenario also reports the deadlocks PostgreSQL detected
+# while it ran, warm-up included (see "Deadlocks" below).
+#
 # A benchmark prints figures; it does not fail on them. It exits
 # non-zero only when the run broke, or when a booking scenario left the
 # database wrong: a show oversold, booked_seats not the sum of its live
@@ -94,12 +97,20 @@ done < <(sql "SELECT split_part(name, ' ', 2), min(id),
 [ "${#FIRST[@]}" -eq 5 ] || { say "data load failed"; exit 2; }
 
 # --- The ceiling's SQL: the worker's own statement, not a copy ---------
-# A program compiled from fcgi/db.c prints db_stmts[ST_BOOKING_CREATE]
-# exactly as booking-fcgi prepares it (the compiler joins the macro's
-# string pieces; a sed over C source would have to redo that).
-printf '#include "db.c"\nint main(int c, char **v) { int i; for (i = 0; c > 1 && i < ST_COUNT; i++) if (strcmp(db_stmts[i].name, v[1]) == 0) { fputs(db_stmts[i].sql, stdout); return 0; } return 1; }\n' \
-    | cc -w -Ifcgi $(pkg-config --cflags libpq json-c fcgi) -x c - \
-         -o "$STACK_DIR/booking-sql" $(pkg-config --libs libpq)
+# A program linked with the worker's own database layer prints a
+# statement by name exactly as booking-fcgi prepares it (the compiler
+# joins the macros' string pieces; a sed over C source would have to
+# redo that), from every statement array that fcgi/db_exec.h declares.
+sets=$(sed -n 's/^extern const struct db_stmt \(db_stmts_[a-z_]*\)\[\];$/\1/p' fcgi/db_exec.h | paste -sd, -)
+[ -n "$sets" ] || { say "no statement arrays declared in fcgi/db_exec.h"; exit 2; }
+printf '#include <stdio.h>\n#include <string.h>\n#include "db_exec.h"\n%s\n' \
+    "int main(int c, char **v) { const struct db_stmt *const sets[] = { $sets }, *s; size_t i;
+     for (i = 0; c > 1 && i < sizeof(sets) / sizeof(sets[0]); i++)
+         for (s = sets[i]; s->name != NULL; s++)
+             if (strcmp(s->name, v[1]) == 0) { fputs(s->sql, stdout); return 0; }
+     return 1; }" \
+    | cc -w -Ifcgi $(pkg-config --cflags libpq json-c fcgi) -o "$STACK_DIR/booking-sql" -x c - -x none \
+         "$BUILD/libbooking.a" $(pkg-config --libs fcgi libpq json-c libsystemd)
 stmt=$("$STACK_DIR/booking-sql" booking_create)
 [ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" = '$1 $2 $3 $4 $5 $6 ' ] \
     || { say "booking statement no longer takes \$1..\$6: $stmt"; exit 2; }
@@ -124,7 +135,7 @@ export ADMIN_TOKEN
 stack_fcgi_start
 stack_nginx_start "$(stack_free_port)"
 
-declare -A RPS P50 P99 NON ERR NOTE
+declare -A RPS P50 P99 NON ERR NOTE DL DL_LOG
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 # wrk_parse FILE: "req/s p50_ms p99_ms requests non2xx socket_errors"
 wrk_parse() {
@@ -208,28 +219,88 @@ check() {
     fi
 }
 
+# --- Deadlocks -------------------------------------------------------
+# Counted two ways over each booking scenario, from before its warm-up
+# (dl_start) until every backend that ran it has reported (dl_settle):
+#  - DL, pg_stat_database.deadlocks: every deadlock detected, even one
+#    that a function caught. A backend adds its counts there only when
+#    it goes idle at least a second after it last did, else within
+#    PGSTAT_IDLE_INTERVAL (10 s) of its last statement. The workers'
+#    backends stay connected, so a wrk scenario's figure is read 11 s
+#    after it ended (dl_ended), meanwhile running only scenarios that
+#    cannot deadlock (reads); pgbench's backends report as they exit,
+#    so a ceiling's figure is read as soon as they are gone.
+#  - DL_LOG, "deadlock detected" lines in the server log over the same
+#    time: a backend writes the line before its client hears of the
+#    error, so this count never lags; a deadlock caught inside a
+#    function is not logged.
+# So the two differ only for a caught deadlock or a figure read early.
+PG_LOG=$PG_DIR/server.log
+[ -r "$PG_LOG" ] || { say "cannot read PostgreSQL's log $PG_LOG"; exit 2; }
+pg_deadlocks() {
+    sql "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+}
+dl_start() {
+    DL_FROM=$(pg_deadlocks) DL_LOG_FROM=$(stat -c %s "$PG_LOG")
+}
+dl_ended() {
+    DL_ENDED=$(date +%s%N)
+}
+# dl_settle NAME: wait for the reports (see above), then read both.
+dl_settle() {
+    local left_ms=$(( (DL_ENDED - $(date +%s%N)) / 1000000 + 11000 )) i to
+    case $1 in ceiling-*) left_ms=0;; esac
+    for i in $(seq 1 100); do
+        [ "$(sql "SELECT count(*) FROM pg_stat_activity
+                   WHERE application_name = 'pgbench'")" -eq 0 ] && break
+        sleep 0.1
+    done
+    [ "$left_ms" -le 0 ] || sleep "$(awk -v m="$left_ms" 'BEGIN { print m / 1000 }')"
+    DL[$1]=$(( $(pg_deadlocks) - DL_FROM ))
+    to=$(stat -c %s "$PG_LOG")
+    DL_LOG[$1]=$(tail -c +$(( DL_LOG_FROM + 1 )) "$PG_LOG" | head -c $(( to - DL_LOG_FROM )) \
+        | grep -c 'ERROR: *deadlock detected' || true)
+    say "$1: deadlocks: ${DL[$1]} (pg_stat_database), ${DL_LOG[$1]} (server log)"
+}
+
 started=$(date +%s)
 S=${FIRST[spread]}
+dl_start
 SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk spread /book tests/bench/random_show.lua
 check spread "$S" 1000
+dl_ended
+dl_settle spread
+dl_start
 SHOW_FIRST=${FIRST[hot]} SHOW_COUNT=1 bench_wrk hot /book tests/bench/random_show.lua
 check hot "${FIRST[hot]}" 1
+dl_ended
+dl_settle hot
+dl_start
 SHOW_ID=${FIRST[hot-holds]} bench_wrk hot-holds /book tests/bench/hold_confirm.lua
 read -r holds confirms pairs < <(awk '/^bench: holds/ { print $3, $5, $7 }' "$STACK_DIR/hot-holds.wrk")
 NOTE[hot-holds]="$pairs pairs/s"
 ACKED=$holds check hot-holds "${FIRST[hot-holds]}" 1 "$confirms"
+dl_ended
+# reads only, while hot-holds' figure settles
 bench_wrk list '/shows?limit=1000'
 SHOW_FIRST=$S SHOW_COUNT=1000 BENCH_OP=show bench_wrk show / tests/bench/random_show.lua
+dl_settle hot-holds
 
 # After the wrk runs: what the workers grew to (VmRSS, kB).
 read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
         awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done \
     | sort -n | awk '{ v[NR] = $1 } END { print NR, v[1], v[NR] }')
 
+dl_start
 bench_pgbench ceiling-spread "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-spread]}" 1000
 check ceiling-spread "${FIRST[ceiling-spread]}" 1000
+dl_ended
+dl_settle ceiling-spread
+dl_start
 bench_pgbench ceiling-hot "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-hot]}" 1
 check ceiling-hot "${FIRST[ceiling-hot]}" 1
+dl_ended
+dl_settle ceiling-hot
 bench_pgbench ceiling-list "$STACK_DIR/ceiling-list.sql"
 NON[ceiling-list]=0     # a read: nothing to fail but errors
 NOTE[list]="$(ratio "${RPS[list]}" "${RPS[ceiling-list]}") of ceiling-list"
@@ -253,11 +324,16 @@ target() {
     echo "postgres: $pg_settings"
     echo "load: wrk -t2 -c$CONNS, ${SECS}s per scenario after ${WARM}s warm-up; measured ${ran}s"
     echo
-    printf '%-16s %10s %9s %9s %8s %7s  %s\n' scenario req/s 'p50 ms' 'p99 ms' non-2xx errors note
+    printf '%-16s %10s %9s %9s %8s %7s %9s  %s\n' scenario req/s 'p50 ms' 'p99 ms' \
+        non-2xx errors deadlocks note
     for s in spread hot hot-holds list show ceiling-spread ceiling-hot ceiling-list; do
-        printf '%-16s %10.1f %9.2f %9.2f %8d %7d  %s\n' "$s" "${RPS[$s]}" "${P50[$s]}" \
-            "${P99[$s]}" "${NON[$s]}" "${ERR[$s]}" "${NOTE[$s]:-}"
+        printf '%-16s %10.1f %9.2f %9.2f %8d %7d %9s  %s\n' "$s" "${RPS[$s]}" "${P50[$s]}" \
+            "${P99[$s]}" "${NON[$s]}" "${ERR[$s]}" "${DL[$s]:--}" "${NOTE[$s]:-}"
     done
+    echo "deadlocks: pg_stat_database's count, warm-up included; the server log's" \
+         "'deadlock detected' lines:" \
+         "$(for s in spread hot hot-holds ceiling-spread ceiling-hot; do
+                printf '%s %s, ' "$s" "${DL_LOG[$s]}"; done | sed 's/, $//')"
     echo
     printf '%-26s %10s   %-11s %s\n' target figure goal result
     target 'spread / ceiling-spread' "$(ratio "${RPS[spread]}" "${RPS[ceiling-spread]}")" '>=' 0.70

@@ -90,3 +90,38 @@ check "database down: non-zero exit" test "$RC" -ne 0
 check "database down: a clear message" bash -c "echo \"\$1\" | grep -q '^booking-expire: .*connect'" _ "$OUT"
 EXPIRE_BATCH=0 run_expire
 check "EXPIRE_BATCH=0: exit 2 naming it" eq "$RC/$(echo "$OUT" | grep -c EXPIRE_BATCH)" "2/1"
+
+# A failed run counts only the batches that committed. The oldest lapsed
+# hold (show A) goes in the first batch; show B's parts are held by
+# another session, so the second batch hits lock_timeout and rolls back.
+a=$(make_show 10 "Sweep fails A")
+b=$(make_show 10 "Sweep fails B")
+ha=$(make_hold "$a" 2)
+hb=$(make_hold "$b" 3)
+sql "UPDATE bookings SET expires_at = now() - interval '2 seconds' WHERE id = $ha;
+     UPDATE bookings SET expires_at = now() - interval '1 second' WHERE id = $hb" >/dev/null
+PGAPPNAME=t1100-lock psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c BEGIN \
+    -c "SELECT 1 FROM show_parts WHERE show_id = $b FOR UPDATE" \
+    -c "SELECT pg_sleep(60)" >/dev/null 2>&1 & locker=$!
+for _ in $(seq 1 100); do
+    [ "$(sql "SELECT count(*) FROM pg_stat_activity
+               WHERE application_name = 't1100-lock' AND wait_event = 'PgSleep'")" = 1 ] && break
+    sleep 0.05
+done
+DB_LOCK_TIMEOUT_MS=100 run_expire
+check "a batch failing after one committed: exit 1" eq "$RC" 1
+check "it names lock_timeout's SQLSTATE" bash -c "[[ \$1 == 'booking-expire: '*'SQLSTATE 55P03'* ]]" _ "$OUT"
+check "it counts the committed batch once" bash -c "[[ \$1 == *'(after expiring 1 holds, released 2 seats)' ]]" _ "$OUT"
+check "that batch's hold is expired, the other still pending" eq \
+    "$(sql "SELECT string_agg(status::text, ',' ORDER BY id) FROM bookings WHERE id IN ($ha, $hb)")" \
+    FAILED,PENDING
+DB_LOCK_TIMEOUT_MS=100 run_expire
+check "the first batch failing: exit 1, nothing counted" bash -c \
+    "[[ \$1 == 1 && \$2 == *'(after expiring 0 holds, released 0 seats)' ]]" _ "$RC" "$OUT"
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE application_name = 't1100-lock'" >/dev/null
+wait "$locker"
+run_expire
+check "the lock gone, the next run releases the rest" bash -c \
+    "[[ \$1 == 0 && \$2 =~ ^expired\ 1\ holds,\ released\ 3\ seats\ in\ [0-9]+\ ms$ ]]" _ "$RC" "$OUT"
+check "and the counters equal the live bookings" eq "$(counters "$a")/$(counters "$b")" "0/0/0/0"
