@@ -40,6 +40,14 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
         [BOOK_STARTED]   = { 409, "show_started",
                              "this show has already started" },
         [BOOK_KEY_REUSED] = KEY_REUSED,
+        [BOOK_HOLD_LIMIT] = { 409, "hold_limit",
+                             "this client holds as many holds, or held "
+                             "seats, as it may: confirm or cancel one first" },
+        [BOOK_CUSTOMER_LIMIT] = { 409, "customer_limit",
+                             "this customer has as many seats of this show "
+                             "as one customer may have" },
+        [BOOK_SEAT_LIMIT] = { 409, "seat_limit",
+                             "more seats than one booking may have" },
     },
     [BOOK_OP_CONFIRM] = {
         [BOOK_OK]        = { 200, NULL, "Booking CONFIRMED" },
@@ -82,6 +90,8 @@ static int bookings_token_new(const struct idempotency *idem,
 static void bookings_token_replayed(const struct idempotency *idem,
     const struct db_owner *owner, char *token);
 static void bookings_owner_name(const struct db_owner *owner, char *buf);
+static int bookings_client_or_reply(struct handler_ctx *ctx,
+    struct db_owner *owner, char *client, size_t size);
 static int bookings_hold_or_reply(json_object *body, int *hold,
     struct response *res);
 
@@ -244,12 +254,48 @@ bookings_token_replayed(const struct idempotency *idem,
 }
 
 /*
+ * Who books. With the admin token: the admin, who has no caps. Without
+ * a credential: an anonymous client, known by its address (client, of
+ * size bytes, "addr 192.0.2.1"), which is also whose seats they are, with
+ * the caps of the configuration. Any other credential: 401. Returns 0,
+ * or -1 after answering.
+ */
+static int
+bookings_client_or_reply(struct handler_ctx *ctx, struct db_owner *owner,
+    char *client, size_t size)
+{
+    const struct config *cfg = ctx->cfg;
+
+    if (ctx->req->authorization != NULL) {
+        if (!auth_bearer_ok(ctx->req->authorization, cfg->admin_token,
+                            cfg->admin_token_len)) {
+            response_error(ctx->res, 401, "unauthorized", NULL,
+                "book without a credential, or with the admin token");
+            response_header(ctx->res,
+                "WWW-Authenticate: Bearer realm=\"booking\"");
+            return -1;
+        }
+        owner->admin = 1;
+    }
+    idempotency_scope(ctx->req, owner->admin, client, size);
+    if (owner->admin)
+        return 0;
+    owner->client = owner->customer = client;
+    owner->max_live_holds = cfg->max_live_holds;
+    owner->max_held_seats = cfg->max_held_seats;
+    return 0;
+}
+
+/*
  * POST /book {"show_id","seat_count"[,"hold"]} -> 201 CONFIRMED, or
  * PENDING until expires_at with "hold": true; 409 with the FAILED
  * booking recorded when the seats are not there. Either way the answer
  * carries the booking's token, once: only its holder (or the admin) may
  * read, confirm or cancel it. Any other member is 400 unknown_field,
- * checked before the members above.
+ * checked before the members above. An anonymous client may book at
+ * most MAX_SEATS_PER_BOOKING seats at once (409 seat_limit) and hold at
+ * most MAX_LIVE_HOLDS holds of MAX_HELD_SEATS seats (409 hold_limit);
+ * a show may cap each customer's seats (409 customer_limit).
  */
 void
 bookings_create(struct handler_ctx *ctx)
@@ -263,9 +309,9 @@ bookings_create(struct handler_ctx *ctx)
     int                hold;
     enum book_result   r;
 
-    if ((body = json_body_parse_or_reply(ctx->req, ctx->res)) == NULL)
+    if (bookings_client_or_reply(ctx, &owner, scope, sizeof(scope)) < 0
+        || (body = json_body_parse_or_reply(ctx->req, ctx->res)) == NULL)
         return;
-    idempotency_scope(ctx->req, 0, scope, sizeof(scope));
     if (json_fields_known_or_reply(body, book_fields, ctx->res) < 0
         || json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1,
                                    &show_id, ctx->res) < 0
@@ -275,6 +321,12 @@ bookings_create(struct handler_ctx *ctx)
         || idempotency_key_or_reply(ctx->req, scope, ctx->req->body, &idem,
                                     ctx->res) < 0)
         goto out;
+    if (!owner.admin && ctx->cfg->max_seats_per_booking > 0
+        && seats > ctx->cfg->max_seats_per_booking) {
+        bookings_reply(ctx, BOOK_OP_CREATE, BOOK_SEAT_LIMIT, &booking, &idem,
+            "");
+        goto out;
+    }
     if (bookings_token_new(&idem, &owner, token) < 0) {
         fprintf(stderr, "booking-fcgi: request_id=%s getrandom() failed: "
             "%s\n", ctx->req->request_id, strerror(errno));

@@ -172,7 +172,13 @@ config_load(struct config *cfg, enum config_for who)
         || config_env_int("DRAIN_SECONDS", 10, 1, 600, 10,
                           &cfg->drain_seconds) < 0
         || config_env_int("HOLD_TTL_SECONDS", 120, 1, 86400, 10,
-                          &cfg->hold_ttl_seconds) < 0)
+                          &cfg->hold_ttl_seconds) < 0
+        || config_env_int("MAX_SEATS_PER_BOOKING", 10, 0, 1000000, 10,
+                          &cfg->max_seats_per_booking) < 0
+        || config_env_int("MAX_LIVE_HOLDS", 4, 0, 1000000, 10,
+                          &cfg->max_live_holds) < 0
+        || config_env_int("MAX_HELD_SEATS", 20, 0, 1000000, 10,
+                          &cfg->max_held_seats) < 0)
         return -1;
 
     return config_admin_token(cfg);

@@ -21,6 +21,10 @@ struct config {
     int         statement_timeout_ms;
     int         lock_timeout_ms;
     int         hold_ttl_seconds;    /* how long a hold lasts */
+    /* An anonymous client's caps; 0 is none (LIMITS=off) */
+    int         max_seats_per_booking;
+    int         max_live_holds;
+    int         max_held_seats;
     int         expire_batch;        /* holds released per transaction */
     char        admin_token[CONFIG_TOKEN_MAX];
     size_t      admin_token_len;

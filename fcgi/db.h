@@ -51,6 +51,9 @@ enum book_result {
     BOOK_CANCELLED,
     BOOK_UNAVAILABLE,
     BOOK_KEY_REUSED,    /* the Idempotency-Key came with another request */
+    BOOK_HOLD_LIMIT,    /* the client holds as many holds or seats as it may */
+    BOOK_CUSTOMER_LIMIT,    /* the customer has the show's cap of seats */
+    BOOK_SEAT_LIMIT,    /* more seats in one booking than the client may */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
@@ -65,6 +68,7 @@ struct db_show {
     int64_t total_seats;
     int64_t booked_seats;       /* held and confirmed, lapsed holds too */
     int64_t available_seats;    /* free now: lapsed holds count as free */
+    int64_t max_per_customer;   /* seats one customer may have; 0: no cap */
     char    name[DB_NAME_MAX];
 };
 
@@ -101,6 +105,12 @@ struct db_owner {
     uint8_t token_hash[DB_HASH_LEN];
     int     has_box;
     uint8_t box[DB_HASH_LEN];
+    /* book: who books and for whom ("addr ..."; NULL for the admin), and
+     * the client's caps on holds (0: none) */
+    const char *client;
+    const char *customer;
+    int     max_live_holds;
+    int     max_held_seats;
 };
 
 typedef int db_show_fn(const struct db_show *show, void *arg);
@@ -114,7 +124,7 @@ enum db_status db_expire_totals(struct db *db, int64_t *holds);
 enum db_status db_ping(struct db *db);
 enum db_status db_show_create(struct db *db, struct db_idem *idem,
     const char *name, int64_t start_us, int64_t total_seats,
-    struct db_show *out);
+    int64_t max_per_customer, struct db_show *out);
 enum db_status db_show_get(struct db *db, int64_t id, struct db_show *out);
 enum db_status db_show_list(struct db *db, int has_cursor,
     int64_t after_start_us, int64_t after_id, int limit, db_show_fn *fn,

@@ -27,7 +27,11 @@ const struct db_stmt db_stmts_bookings[] = {
       "                  $7::int4,"   /* hold seconds, NULL: confirm */ \
       "                  $8::bytea,"  /* token hash: new, or presented */ \
       "                  $9::bytea,"  /* the new token, sealed, or NULL */ \
-      "                  $10::bool) k" /* the admin asks */
+      "                  $10::bool,"  /* the admin asks */ \
+      "                  $11::text,"  /* client, for its caps */ \
+      "                  $12::text,"  /* customer, for the show's cap */ \
+      "                  $13::int4,"  /* most live holds, NULL: none */ \
+      "                  $14::int4) k" /* most held seats, NULL: none */
     [BOOKING_CREATE] = { "booking_create", BOOKING_RUN("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
     [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_RUN("confirm"),
@@ -55,6 +59,8 @@ static const struct {
     { "failed",    BOOK_FAILED },
     { "cancelled", BOOK_CANCELLED },
     { "key_reused", BOOK_KEY_REUSED },
+    { "hold_limit", BOOK_HOLD_LIMIT },
+    { "customer_limit", BOOK_CUSTOMER_LIMIT },
 };
 
 static const struct db_stmt *const db_book_stmts[] = {
@@ -102,12 +108,16 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
 {
     char                sid[24], nseats[24], hold[16];
     char                hash[2 * DB_HASH_LEN + 3], box[2 * DB_HASH_LEN + 3];
+    char                holds[16], held[16];
     const char         *params[] = { idem->key, idem->legacy_key,
                                      idem->request, idem->body, sid, nseats,
                                      hold_seconds > 0 ? hold : NULL,
                                      owner->admin ? NULL : hash,
                                      owner->has_box ? box : NULL,
-                                     owner->admin ? "t" : "f" };
+                                     owner->admin ? "t" : "f",
+                                     owner->client, owner->customer,
+                                     owner->max_live_holds > 0 ? holds : NULL,
+                                     owner->max_held_seats > 0 ? held : NULL };
     const struct db_stmt *stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
@@ -119,10 +129,12 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     snprintf(sid, sizeof(sid), "%lld", (long long) id);
     snprintf(nseats, sizeof(nseats), "%lld", (long long) seats);
     snprintf(hold, sizeof(hold), "%d", hold_seconds);
+    snprintf(holds, sizeof(holds), "%d", owner->max_live_holds);
+    snprintf(held, sizeof(held), "%d", owner->max_held_seats);
     db_hex(owner->token_hash, DB_HASH_LEN, hash);
     db_hex(owner->box, DB_HASH_LEN, box);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec_keyed(db, stmt, idem->key != NULL, 10, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 14, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;

@@ -22,7 +22,8 @@
  */
 #define SHOW_COLUMNS \
     "SELECT s.id, s.name, epoch_us(s.start_time), s.total_seats," \
-    "       s.total_seats - f.free, f.free + l.seats" \
+    "       s.total_seats - f.free, f.free + l.seats," \
+    "       s.max_seats_per_customer" \
     " FROM shows s" SHOW_FREE \
     " CROSS JOIN LATERAL (SELECT coalesce(sum(seat_count), 0) AS seats" \
     "                     FROM bookings WHERE show_id = s.id" \
@@ -36,7 +37,8 @@
  */
 #define SHOW_PAGE \
     "SELECT s.id, s.name, epoch_us(s.start_time), s.total_seats," \
-    "       s.total_seats - f.free, f.free + coalesce(l.seats, 0)" \
+    "       s.total_seats - f.free, f.free + coalesce(l.seats, 0)," \
+    "       s.max_seats_per_customer" \
     " FROM shows s" SHOW_FREE \
     " LEFT JOIN (SELECT show_id, sum(seat_count) AS seats" \
     "            FROM bookings WHERE status = 'PENDING'" \
@@ -55,7 +57,8 @@ const struct db_stmt db_stmts_shows[] = {
       " FROM show_create_keyed($1::text, $2::text || E'\\n' || $3::text,"
       "                        $4::text,"            /* name */
       "                        $5::int8,"            /* start time */
-      "                        $6::int4) k", DB_ONCE }, /* total seats */
+      "                        $6::int4,"            /* total seats */
+      "                        $7::int4) k", DB_ONCE }, /* cap per customer */
     [SHOW_GET] = { "show_get",
       SHOW_COLUMNS " WHERE s.id = $1::int8", DB_READ },
     [SHOW_LIST_FIRST] = { "show_list_first",
@@ -78,6 +81,7 @@ db_row_show(const PGresult *res, int row, struct db_show *out)
     out->total_seats = db_int(res, row, 3);
     out->booked_seats = db_int(res, row, 4);
     out->available_seats = db_int(res, row, 5);
+    out->max_per_customer = PQgetisnull(res, row, 6) ? 0 : db_int(res, row, 6);
 }
 
 /*
@@ -87,18 +91,21 @@ db_row_show(const PGresult *res, int row, struct db_show *out)
  */
 enum db_status
 db_show_create(struct db *db, struct db_idem *idem, const char *name,
-    int64_t start_us, int64_t total_seats, struct db_show *out)
+    int64_t start_us, int64_t total_seats, int64_t max_per_customer,
+    struct db_show *out)
 {
-    char                start[24], total[24];
+    char                start[24], total[24], cap[24];
     const char         *params[] = { idem->key, idem->request, idem->body,
-                                     name, start, total };
+                                     name, start, total,
+                                     max_per_customer > 0 ? cap : NULL };
     enum db_exec_status st;
     PGresult           *res;
 
     snprintf(start, sizeof(start), "%lld", (long long) start_us);
     snprintf(total, sizeof(total), "%lld", (long long) total_seats);
-    res = db_exec_keyed(db, &db_stmts_shows[SHOW_CREATE], idem->key != NULL, 6, params,
-        &st);
+    snprintf(cap, sizeof(cap), "%lld", (long long) max_per_customer);
+    res = db_exec_keyed(db, &db_stmts_shows[SHOW_CREATE], idem->key != NULL,
+        7, params, &st);
     if (res == NULL || PQntuples(res) != 1) {
         PQclear(res);
         return res != NULL ? DB_ERROR : db_status_of(st);
@@ -115,6 +122,7 @@ db_show_create(struct db *db, struct db_idem *idem, const char *name,
     out->total_seats = db_int(res, 0, 4);
     out->booked_seats = db_int(res, 0, 5);
     out->available_seats = db_int(res, 0, 6);
+    out->max_per_customer = max_per_customer;   /* as the request said */
     PQclear(res);
     return DB_OK;
 }

@@ -25,10 +25,12 @@ struct shows_page {
 
 /* The members POST /admin/show takes; any other is 400 unknown_field. */
 static const char *const show_fields[] = {
-    "name", "start_time", "total_seats", NULL,
+    "name", "start_time", "total_seats", "max_seats_per_customer", NULL,
 };
 
 static json_object *emit_show(const struct db_show *show, int created);
+static int shows_cap_or_reply(json_object *body, int64_t *cap,
+    struct response *res);
 static int shows_page_add(const struct db_show *show, void *arg);
 static int shows_start_time_or_reply(json_object *body, int64_t *start_us,
     struct response *res);
@@ -57,7 +59,24 @@ emit_show(const struct db_show *show, int created)
     else
         json_put_new(o, "available_seats",
             json_object_new_int64(show->available_seats));
+    if (show->max_per_customer > 0)
+        json_put_new(o, "max_seats_per_customer",
+            json_object_new_int64(show->max_per_customer));
     return o;
+}
+
+/* The optional "max_seats_per_customer": absent or null is no cap (0). */
+static int
+shows_cap_or_reply(json_object *body, int64_t *cap, struct response *res)
+{
+    json_object *v;
+
+    *cap = 0;
+    if (!json_object_object_get_ex(body, "max_seats_per_customer", &v)
+        || v == NULL)
+        return 0;
+    return json_field_int_or_reply(body, "max_seats_per_customer", 1,
+        SHOWS_SEATS_MAX, cap, res);
 }
 
 /* start_time: RFC 3339 with a zone, strictly in the future. */
@@ -105,7 +124,7 @@ shows_create(struct handler_ctx *ctx)
     struct db_show   show;
     struct idempotency idem;
     const char      *name;
-    int64_t          start_us, seats;
+    int64_t          start_us, seats, cap;
     enum db_status   st;
 
     if (!auth_bearer_ok(ctx->req->authorization, ctx->cfg->admin_token,
@@ -128,11 +147,13 @@ shows_create(struct handler_ctx *ctx)
         || shows_start_time_or_reply(body, &start_us, res) < 0
         || json_field_int_or_reply(body, "total_seats", 1, SHOWS_SEATS_MAX,
                                    &seats, res) < 0
+        || shows_cap_or_reply(body, &cap, res) < 0
         || idempotency_key_or_reply(ctx->req, "admin", ctx->req->body, &idem,
                                     res) < 0)
         goto out;
 
-    st = db_show_create(ctx->db, &idem.db, name, start_us, seats, &show);
+    st = db_show_create(ctx->db, &idem.db, name, start_us, seats, cap,
+        &show);
     idempotency_reply(res, &idem);
     if (st == DB_KEY_REUSED) {
         response_error(res, 422, "idempotency_key_reused", NULL,

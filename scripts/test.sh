@@ -68,6 +68,9 @@ export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-3}
 # Every test client is 127.0.0.1: lift nginx's per-client limits (t0650
 # checks them on an nginx of its own).
 export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
+# The caps of an anonymous client too (LIMITS=off); t1600 checks them
+# on workers of its own.
+export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0
 if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && scripts/migrate.sh >/dev/null \
    && stack_fcgi_start \

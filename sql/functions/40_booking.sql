@@ -33,7 +33,8 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
 
 -- Book p_seat_count seats: CONFIRMED at once, or PENDING for
 -- p_hold_seconds when that is not NULL. The booking belongs to whoever
--- holds the token whose SHA-256 is p_token_hash.
+-- holds the token whose SHA-256 is p_token_hash; p_client made it, for
+-- p_customer (what the caps of 45_limits.sql count; NULL: none).
 --
 -- A booking takes its seats from one part that nobody else holds at
 -- that moment (FOR UPDATE SKIP LOCKED), or, when all parts with room
@@ -50,7 +51,8 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
 -- booking may wait for, is claimed before any part (booking_keyed).
 CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
                                       p_hold_seconds integer,
-                                      p_token_hash bytea)
+                                      p_token_hash bytea, p_client text,
+                                      p_customer text)
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -123,9 +125,9 @@ BEGIN
     END IF;
 
     INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
-                          parts, part_seats, token_hash)
+                          parts, part_seats, token_hash, client, customer)
     VALUES (p_show_id, p_seat_count, v_status, v_expires, v_reason,
-            v_parts, v_seats, p_token_hash)
+            v_parts, v_seats, p_token_hash, p_client, p_customer)
     RETURNING * INTO v_booking;
     RETURN booking_view(v_outcome, v_booking);
 END;
@@ -251,7 +253,17 @@ CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
                                       p_hold_seconds integer)
 RETURNS booking_row
     LANGUAGE sql
-    RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, NULL::bytea);
+    RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, NULL::bytea,
+                      NULL, NULL);
+
+-- A signature of this release's development, never shipped.
+CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
+                                      p_hold_seconds integer,
+                                      p_token_hash bytea)
+RETURNS booking_row
+    LANGUAGE sql
+    RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, p_token_hash,
+                      NULL, NULL);
 
 CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint) RETURNS booking_row
     LANGUAGE sql

@@ -83,17 +83,22 @@ $$;
 --   p_token_box  book with a key: the new token sealed for a retry,
 --                stored with the result and handed back on a replay
 --   p_admin      confirm and cancel: the caller is the admin
+--   p_client, p_customer, p_max_live_holds, p_max_held_seats
+--                book: who books, for whom, and the client's caps on
+--                holds (booking_limits(); NULL: none)
 -- replayed: r is the stored result of an earlier request with the key;
 -- token_box is then what that request stored.
 CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_request text, p_op text, p_id bigint, p_seat_count integer,
         p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
-        p_admin boolean,
+        p_admin boolean, p_client text, p_customer text,
+        p_max_live_holds integer, p_max_held_seats integer,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
-    c record;
-    k idempotency_keys;
+    c       record;
+    k       idempotency_keys;
+    v_limit text := 'ok';
 BEGIN
     replayed := false;
     IF p_legacy_key IS NOT NULL THEN
@@ -121,11 +126,18 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    r := CASE p_op
-        WHEN 'book'    THEN book_seats(p_id, p_seat_count, p_hold_seconds,
-                                       p_token_hash)
-        WHEN 'confirm' THEN confirm_booking(p_id, p_token_hash, p_admin)
-        WHEN 'cancel'  THEN cancel_booking(p_id, p_token_hash, p_admin)
+    IF p_op = 'book' THEN
+        v_limit := booking_limits(p_id, p_seat_count, p_hold_seconds,
+                                  p_client, p_customer, p_max_live_holds,
+                                  p_max_held_seats);
+    END IF;
+    r := CASE
+        WHEN v_limit <> 'ok' THEN booking_none(v_limit)
+        WHEN p_op = 'book'    THEN book_seats(p_id, p_seat_count,
+                                   p_hold_seconds, p_token_hash, p_client,
+                                   p_customer)
+        WHEN p_op = 'confirm' THEN confirm_booking(p_id, p_token_hash, p_admin)
+        WHEN p_op = 'cancel'  THEN cancel_booking(p_id, p_token_hash, p_admin)
     END;
     IF p_key IS NOT NULL THEN
         UPDATE idempotency_keys i SET booking = r, token_box = p_token_box
@@ -134,9 +146,11 @@ BEGIN
 END;
 $$;
 
--- POST /admin/show under an optional key: the show and its parts.
+-- POST /admin/show under an optional key: the show and its parts, and
+-- its cap of seats per customer (NULL: none).
 CREATE OR REPLACE FUNCTION show_create_keyed(p_key text, p_request text,
-        p_name text, p_start_us bigint, p_total_seats integer)
+        p_name text, p_start_us bigint, p_total_seats integer,
+        p_max_seats_per_customer integer)
 RETURNS keyed_show
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -151,8 +165,9 @@ BEGIN
             RETURN ROW('key_reused', NULL, false)::keyed_show;
         END IF;
     END IF;
-    INSERT INTO shows (name, start_time, total_seats)
-    VALUES (p_name, from_epoch_us(p_start_us), p_total_seats)
+    INSERT INTO shows (name, start_time, total_seats, max_seats_per_customer)
+    VALUES (p_name, from_epoch_us(p_start_us), p_total_seats,
+            p_max_seats_per_customer)
     RETURNING id, name, epoch_us(start_time), total_seats, 0, total_seats
          INTO r;
     PERFORM show_parts_create(r.id, p_total_seats);
@@ -162,6 +177,14 @@ BEGIN
     RETURN ROW('ok', r, false)::keyed_show;
 END;
 $$;
+
+-- The previous release's signature, for its workers during an upgrade.
+CREATE OR REPLACE FUNCTION show_create_keyed(p_key text, p_request text,
+        p_name text, p_start_us bigint, p_total_seats integer)
+RETURNS keyed_show
+    LANGUAGE sql
+    RETURN show_create_keyed(p_key, p_request, p_name, p_start_us,
+                             p_total_seats, NULL);
 
 -- booking-expire's clean-up: up to p_limit keys older than 24 hours.
 CREATE OR REPLACE FUNCTION idem_prune(p_limit integer) RETURNS integer
