@@ -2,6 +2,7 @@
 
 #include "auth.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,9 +36,55 @@ auth_bearer_ok(const char *authorization, const char *token,
 }
 
 /*
+ * The admin routes: the admin token, or 401 with WWW-Authenticate (and a
+ * log line saying who tried, never what they presented). Returns 0, or
+ * -1 after answering.
+ */
+int
+auth_admin_or_reply(const struct request *req, const struct config *cfg,
+    struct response *res)
+{
+    if (auth_bearer_ok(req->authorization, cfg->admin_token,
+                       cfg->admin_token_len))
+        return 0;
+    fprintf(stderr, "booking-fcgi: request_id=%s admin authentication "
+        "failed from %.64s: %s\n", req->request_id,
+        req->remote_addr != NULL ? req->remote_addr : "-",
+        req->authorization == NULL ? "no Authorization header"
+                                   : "wrong credentials");
+    response_error(res, 401, "unauthorized", NULL,
+        "a valid admin token is required: Authorization: Bearer <token>");
+    response_header(res, "WWW-Authenticate: Bearer realm=\"booking\"");
+    return -1;
+}
+
+/*
+ * Is authorization "Bearer key_..." (well formed)? Then owner is that
+ * channel, by its key's SHA-256, which the database looks up (a revoked
+ * or unknown key is refused there). Returns 1 or 0.
+ */
+int
+auth_channel_key(const char *authorization, struct db_owner *owner)
+{
+    const char *cand = authorization;
+    uint8_t     raw[TOKEN_RAW_LEN];
+
+    if (cand == NULL || strncasecmp(cand, "Bearer ", 7) != 0)
+        return 0;
+    for (cand += 7; *cand == ' '; cand++)
+        ;
+    if (token_parse(AUTH_CHANNEL_PREFIX, cand, raw) < 0)
+        return 0;
+    owner->channel = 1;
+    token_hash(cand, owner->channel_hash);
+    return 1;
+}
+
+/*
  * The credential of a booking's routes (GET, confirm, cancel), into
- * owner: the admin token (owner->admin), or a booking token "bk_...",
- * whose SHA-256 is what the database compares. No Authorization header:
+ * owner: the admin token (owner->admin), a channel's key (the bookings
+ * it made), or a booking token "bk_...", whose SHA-256 is what the
+ * database compares. No Authorization header:
  * 401 with WWW-Authenticate. Any other credential: 404
  * booking_not_found, the answer that a wrong token and an unknown id
  * get too, so that a stranger learns nothing of which ids exist. The
@@ -62,6 +109,8 @@ auth_booking_or_reply(const struct request *req, const struct config *cfg,
         owner->admin = 1;
         return 0;
     }
+    if (auth_channel_key(cand, owner))
+        return 0;
     if (strncasecmp(cand, "Bearer ", 7) == 0) {
         for (cand += 7; *cand == ' '; cand++)
             ;

@@ -10,10 +10,14 @@
 #include "request.h"
 
 #define AUTH_BOOKING_PREFIX "bk_"
+#define AUTH_CHANNEL_PREFIX "key_"
 
 int auth_bearer_ok(const char *authorization, const char *token,
     size_t token_len);
 int auth_booking_or_reply(const struct request *req,
     const struct config *cfg, struct db_owner *owner, struct response *res);
+int auth_channel_key(const char *authorization, struct db_owner *owner);
+int auth_admin_or_reply(const struct request *req, const struct config *cfg,
+    struct response *res);
 
 #endif

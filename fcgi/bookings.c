@@ -13,6 +13,8 @@
 #include "rfc3339.h"
 #include "token.h"
 
+#define BOOKINGS_WHO_MAX (4 + 2 * DB_HASH_LEN + 1)
+
 struct book_reply {
     int         status;
     const char *code;       /* NULL: success, and message is "message" */
@@ -21,7 +23,7 @@ struct book_reply {
 
 /* The members POST /book takes; any other is 400 unknown_field. */
 static const char *const book_fields[] = {
-    "show_id", "seat_count", "hold", NULL,
+    "show_id", "seat_count", "hold", "customer", NULL,
 };
 
 #define KEY_REUSED { 422, "idempotency_key_reused", \
@@ -48,6 +50,8 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
                              "as one customer may have" },
         [BOOK_SEAT_LIMIT] = { 409, "seat_limit",
                              "more seats than one booking may have" },
+        [BOOK_UNAUTHORIZED] = { 401, "unauthorized",
+                             "this channel key is unknown or revoked" },
     },
     [BOOK_OP_CONFIRM] = {
         [BOOK_OK]        = { 200, NULL, "Booking CONFIRMED" },
@@ -92,6 +96,8 @@ static void bookings_token_replayed(const struct idempotency *idem,
 static void bookings_owner_name(const struct db_owner *owner, char *buf);
 static int bookings_client_or_reply(struct handler_ctx *ctx,
     struct db_owner *owner, char *client, size_t size);
+static int bookings_customer_or_reply(json_object *body,
+    struct db_owner *owner, struct response *res);
 static int bookings_hold_or_reply(json_object *body, int *hold,
     struct response *res);
 
@@ -166,6 +172,9 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
     if (reply->code != NULL) {
         response_error(ctx->res, reply->status, reply->code, NULL,
             reply->message);
+        if (reply->status == 401)
+            response_header(ctx->res,
+                "WWW-Authenticate: Bearer realm=\"booking\"");
         if (r != BOOK_NOT_FOUND && r != BOOK_KEY_REUSED && booking->id != 0) {
             json_object_object_add(ctx->res->body, "booking",
                 emit_booking(booking));
@@ -254,36 +263,62 @@ bookings_token_replayed(const struct idempotency *idem,
 }
 
 /*
- * Who books. With the admin token: the admin, who has no caps. Without
- * a credential: an anonymous client, known by its address (client, of
- * size bytes, "addr 192.0.2.1"), which is also whose seats they are, with
- * the caps of the configuration. Any other credential: 401. Returns 0,
- * or -1 after answering.
+ * Who books. With the admin token: the admin, who has no caps. With a
+ * channel's key: that channel, whose caps the database reads with the
+ * key (an unknown or revoked key is 401 from there). Without a
+ * credential: an anonymous client, known by its address (client, of
+ * size bytes, "addr 192.0.2.1"), which is also whose seats they are,
+ * with the caps of the configuration. Any other credential: 401.
+ * client is also the namespace of the Idempotency-Key. Returns 0, or -1
+ * after answering.
  */
 static int
 bookings_client_or_reply(struct handler_ctx *ctx, struct db_owner *owner,
     char *client, size_t size)
 {
     const struct config *cfg = ctx->cfg;
+    const char          *auth = ctx->req->authorization;
 
-    if (ctx->req->authorization != NULL) {
-        if (!auth_bearer_ok(ctx->req->authorization, cfg->admin_token,
-                            cfg->admin_token_len)) {
-            response_error(ctx->res, 401, "unauthorized", NULL,
-                "book without a credential, or with the admin token");
-            response_header(ctx->res,
-                "WWW-Authenticate: Bearer realm=\"booking\"");
-            return -1;
-        }
+    if (auth != NULL && auth_bearer_ok(auth, cfg->admin_token,
+                                       cfg->admin_token_len)) {
         owner->admin = 1;
+    } else if (auth != NULL && !auth_channel_key(auth, owner)) {
+        response_error(ctx->res, 401, "unauthorized", NULL,
+            "book without a credential, with a channel's key, or with the "
+            "admin token");
+        response_header(ctx->res,
+            "WWW-Authenticate: Bearer realm=\"booking\"");
+        return -1;
     }
-    idempotency_scope(ctx->req, owner->admin, client, size);
-    if (owner->admin)
+    idempotency_scope(ctx->req, owner, client, size);
+    if (owner->admin || owner->channel)
         return 0;
     owner->client = owner->customer = client;
     owner->max_live_holds = cfg->max_live_holds;
     owner->max_held_seats = cfg->max_held_seats;
     return 0;
+}
+
+/*
+ * The optional "customer": a channel's own reference for the buyer,
+ * 1 to 200 characters, which its cap per customer counts by. Only a
+ * channel names its customer. Returns 0, or -1 after answering.
+ */
+static int
+bookings_customer_or_reply(json_object *body, struct db_owner *owner,
+    struct response *res)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(body, "customer", &v) || v == NULL)
+        return 0;
+    if (!owner->channel) {
+        response_error(res, 400, "invalid_value", "customer",
+            "only a channel (with its key) names its customer");
+        return -1;
+    }
+    return json_field_string_or_reply(body, "customer", 200,
+        &owner->customer_ref, res);
 }
 
 /*
@@ -318,10 +353,11 @@ bookings_create(struct handler_ctx *ctx)
         || json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
                                    &seats, ctx->res) < 0
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
+        || bookings_customer_or_reply(body, &owner, ctx->res) < 0
         || idempotency_key_or_reply(ctx->req, scope, ctx->req->body, &idem,
                                     ctx->res) < 0)
         goto out;
-    if (!owner.admin && ctx->cfg->max_seats_per_booking > 0
+    if (!owner.admin && !owner.channel && ctx->cfg->max_seats_per_booking > 0
         && seats > ctx->cfg->max_seats_per_booking) {
         bookings_reply(ctx, BOOK_OP_CREATE, BOOK_SEAT_LIMIT, &booking, &idem,
             "");
@@ -342,18 +378,24 @@ out:
     json_object_put(body);
 }
 
-/* Who asks, for a fingerprint: "admin", or the hex of the token's hash. */
+/*
+ * Who asks, for a fingerprint (BOOKINGS_WHO_MAX bytes): "admin", "key "
+ * and the hex of a channel key's hash, or the hex of the token's hash.
+ */
 static void
 bookings_owner_name(const struct db_owner *owner, char *buf)
 {
-    size_t i;
+    const uint8_t *hash = owner->channel ? owner->channel_hash
+                                         : owner->token_hash;
+    size_t         i, n = owner->channel ? 4 : 0;
 
     if (owner->admin) {
         strcpy(buf, "admin");
         return;
     }
+    memcpy(buf, "key ", n);
     for (i = 0; i < DB_HASH_LEN; i++)
-        snprintf(buf + 2 * i, 3, "%02x", owner->token_hash[i]);
+        snprintf(buf + n + 2 * i, 3, "%02x", hash[i]);
 }
 
 /*
@@ -370,12 +412,12 @@ bookings_change(struct handler_ctx *ctx, enum book_op op)
     struct db_owner    owner;
     struct idempotency idem;
     char               scope[IDEMPOTENCY_SCOPE_MAX];
-    char               who[2 * DB_HASH_LEN + 1];
+    char               who[BOOKINGS_WHO_MAX];
 
     if (auth_booking_or_reply(ctx->req, ctx->cfg, &owner, ctx->res) < 0
         || json_body_empty_or_reply(ctx->req, ctx->res) < 0)
         return;
-    idempotency_scope(ctx->req, owner.admin, scope, sizeof(scope));
+    idempotency_scope(ctx->req, &owner, scope, sizeof(scope));
     bookings_owner_name(&owner, who);
     if (idempotency_key_or_reply(ctx->req, scope, who, &idem, ctx->res) < 0)
         return;

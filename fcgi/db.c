@@ -10,7 +10,8 @@
 
 /* Every statement the worker runs, prepared once per connection. */
 static const struct db_stmt *const db_stmt_sets[] = {
-    db_stmts_core, db_stmts_shows, db_stmts_bookings, db_stmts_expire,
+    db_stmts_core, db_stmts_shows, db_stmts_bookings, db_stmts_channels,
+    db_stmts_expire,
 };
 
 const struct db_stmt db_stmts_core[] = {
@@ -25,6 +26,7 @@ static void db_drop(struct db *db);
 static void db_set_error(struct db *db, const char *call, const char *msg);
 static int db_session_set(struct db *db);
 static int db_prepare(struct db *db, const struct db_stmt *stmt);
+static int db_hexval(char c);
 static enum db_exec_status db_classify(struct db *db, const char *stmt,
     PGresult *res);
 
@@ -339,4 +341,46 @@ db_ping(struct db *db)
 
     PQclear(res);
     return db_status_of(st);
+}
+
+/* bytea as PostgreSQL's text form takes it: "\x" and hex. */
+void
+db_hex(const uint8_t *in, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t            i;
+
+    *out++ = '\\';
+    *out++ = 'x';
+    for (i = 0; i < len; i++) {
+        *out++ = digits[in[i] >> 4];
+        *out++ = digits[in[i] & 0x0f];
+    }
+    *out = '\0';
+}
+
+/* The reverse, for exactly len bytes: 0, or -1 if in is anything else. */
+int
+db_unhex(const char *in, uint8_t *out, size_t len)
+{
+    size_t i;
+    int    hi, lo;
+
+    if (in[0] != '\\' || in[1] != 'x' || strlen(in) != 2 + 2 * len)
+        return -1;
+    for (i = 0, in += 2; i < len; i++, in += 2) {
+        hi = db_hexval(in[0]);
+        lo = db_hexval(in[1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t) (hi << 4 | lo);
+    }
+    return 0;
+}
+
+static int
+db_hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }

@@ -54,6 +54,7 @@ enum book_result {
     BOOK_HOLD_LIMIT,    /* the client holds as many holds or seats as it may */
     BOOK_CUSTOMER_LIMIT,    /* the customer has the show's cap of seats */
     BOOK_SEAT_LIMIT,    /* more seats in one booking than the client may */
+    BOOK_UNAUTHORIZED,  /* a channel key that is unknown or revoked */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
@@ -111,9 +112,28 @@ struct db_owner {
     const char *customer;
     int     max_live_holds;
     int     max_held_seats;
+    /* a channel's key instead (its SHA-256): the database looks it up,
+     * and the channel books with its own caps, for its buyer
+     * customer_ref (book; NULL: none), and owns what it booked */
+    int     channel;
+    uint8_t channel_hash[DB_HASH_LEN];
+    const char *customer_ref;
+};
+
+/* A channel: a box office's server with a key of its own (db_channels.c). */
+struct db_channel {
+    int64_t id;
+    char    name[DB_NAME_MAX];
+    int64_t max_seats_per_booking;      /* its caps; 0: none */
+    int64_t max_live_holds;
+    int64_t max_held_seats;
+    int64_t created_us;
+    int64_t revoked_us;
+    int     revoked;
 };
 
 typedef int db_show_fn(const struct db_show *show, void *arg);
+typedef int db_channel_fn(const struct db_channel *channel, void *arg);
 
 void db_init(struct db *db, const struct config *cfg,
     const char *application_name);
@@ -135,6 +155,13 @@ enum book_result db_booking_run(struct db *db, struct db_idem *idem,
 enum db_status db_holds_expire(struct db *db, int limit, int *more,
     int64_t *holds, int64_t *seats);
 enum db_status db_idem_prune(struct db *db, int limit, int64_t *pruned);
+enum db_status db_channel_create(struct db *db,
+    const struct db_channel *in, const uint8_t key_hash[DB_HASH_LEN],
+    struct db_channel *out);
+enum db_status db_channel_list(struct db *db, int limit, db_channel_fn *fn,
+    void *arg);
+enum db_status db_channel_revoke(struct db *db, int64_t id,
+    struct db_channel *out);
 enum db_status db_booking_get(struct db *db, int64_t id,
     const struct db_owner *owner, struct db_booking *out);
 

@@ -31,7 +31,9 @@ const struct db_stmt db_stmts_bookings[] = {
       "                  $11::text,"  /* client, for its caps */ \
       "                  $12::text,"  /* customer, for the show's cap */ \
       "                  $13::int4,"  /* most live holds, NULL: none */ \
-      "                  $14::int4) k" /* most held seats, NULL: none */
+      "                  $14::int4,"  /* most held seats, NULL: none */ \
+      "                  $15::bytea," /* a channel's key hash, or NULL */ \
+      "                  $16::text) k" /* its reference for the buyer */
     [BOOKING_CREATE] = { "booking_create", BOOKING_RUN("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
     [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_RUN("confirm"),
@@ -42,7 +44,10 @@ const struct db_stmt db_stmts_bookings[] = {
     [BOOKING_GET] = { "booking_get",
       "SELECT (booking_view('ok', b)).* FROM bookings b"
       " WHERE id = $1::int8"
-      "   AND ($3::bool OR token_hash = $2::bytea)", DB_READ },
+      "   AND ($3::bool OR token_hash = $2::bytea"     /* admin, token */
+      "        OR channel_id = (SELECT id FROM channels" /* or channel */
+      "                          WHERE key_hash = $4::bytea"
+      "                            AND revoked_at IS NULL))", DB_READ },
     { NULL, NULL, DB_ONCE }
 };
 
@@ -61,6 +66,8 @@ static const struct {
     { "key_reused", BOOK_KEY_REUSED },
     { "hold_limit", BOOK_HOLD_LIMIT },
     { "customer_limit", BOOK_CUSTOMER_LIMIT },
+    { "seat_limit", BOOK_SEAT_LIMIT },
+    { "unauthorized", BOOK_UNAUTHORIZED },
 };
 
 static const struct db_stmt *const db_book_stmts[] = {
@@ -71,9 +78,6 @@ static const struct db_stmt *const db_book_stmts[] = {
 
 static void db_row_booking(const PGresult *res, int row,
     struct db_booking *out);
-static void db_hex(const uint8_t *in, size_t len, char *out);
-static int db_unhex(const char *in, uint8_t *out, size_t len);
-static int db_hexval(char c);
 
 static void
 db_row_booking(const PGresult *res, int row, struct db_booking *out)
@@ -108,16 +112,21 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
 {
     char                sid[24], nseats[24], hold[16];
     char                hash[2 * DB_HASH_LEN + 3], box[2 * DB_HASH_LEN + 3];
-    char                holds[16], held[16];
+    char                holds[16], held[16], chan[2 * DB_HASH_LEN + 3];
+    /* the token hash: a new booking's, or the one presented */
+    int                 token = op == BOOK_OP_CREATE
+                                || (!owner->admin && !owner->channel);
     const char         *params[] = { idem->key, idem->legacy_key,
                                      idem->request, idem->body, sid, nseats,
                                      hold_seconds > 0 ? hold : NULL,
-                                     owner->admin ? NULL : hash,
+                                     token ? hash : NULL,
                                      owner->has_box ? box : NULL,
                                      owner->admin ? "t" : "f",
                                      owner->client, owner->customer,
                                      owner->max_live_holds > 0 ? holds : NULL,
-                                     owner->max_held_seats > 0 ? held : NULL };
+                                     owner->max_held_seats > 0 ? held : NULL,
+                                     owner->channel ? chan : NULL,
+                                     owner->customer_ref };
     const struct db_stmt *stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
@@ -133,8 +142,9 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     snprintf(held, sizeof(held), "%d", owner->max_held_seats);
     db_hex(owner->token_hash, DB_HASH_LEN, hash);
     db_hex(owner->box, DB_HASH_LEN, box);
+    db_hex(owner->channel_hash, DB_HASH_LEN, chan);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec_keyed(db, stmt, idem->key != NULL, 14, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 16, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
@@ -173,14 +183,20 @@ db_booking_get(struct db *db, int64_t id, const struct db_owner *owner,
     struct db_booking *out)
 {
     char                sid[24], hash[2 * DB_HASH_LEN + 3];
-    const char         *params[] = { sid, hash, owner->admin ? "t" : "f" };
+    char                chan[2 * DB_HASH_LEN + 3];
+    const char         *params[] = { sid,
+                                     owner->admin || owner->channel
+                                        ? NULL : hash,
+                                     owner->admin ? "t" : "f",
+                                     owner->channel ? chan : NULL };
     enum db_exec_status st;
     enum db_status      ret;
     PGresult           *res;
 
     snprintf(sid, sizeof(sid), "%lld", (long long) id);
     db_hex(owner->token_hash, DB_HASH_LEN, hash);
-    res = db_exec(db, &db_stmts_bookings[BOOKING_GET], 3, params, &st);
+    db_hex(owner->channel_hash, DB_HASH_LEN, chan);
+    res = db_exec(db, &db_stmts_bookings[BOOKING_GET], 4, params, &st);
     ret = db_status_of(st);
     if (res != NULL && PQntuples(res) == 1)
         db_row_booking(res, 0, out);
@@ -188,46 +204,4 @@ db_booking_get(struct db *db, int64_t id, const struct db_owner *owner,
         ret = DB_NOT_FOUND;
     PQclear(res);
     return ret;
-}
-
-/* bytea as PostgreSQL's text form takes it: "\x" and hex. */
-static void
-db_hex(const uint8_t *in, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t            i;
-
-    *out++ = '\\';
-    *out++ = 'x';
-    for (i = 0; i < len; i++) {
-        *out++ = digits[in[i] >> 4];
-        *out++ = digits[in[i] & 0x0f];
-    }
-    *out = '\0';
-}
-
-/* The reverse, for exactly len bytes: 0, or -1 if in is anything else. */
-static int
-db_unhex(const char *in, uint8_t *out, size_t len)
-{
-    size_t i;
-    int    hi, lo;
-
-    if (in[0] != '\\' || in[1] != 'x' || strlen(in) != 2 + 2 * len)
-        return -1;
-    for (i = 0, in += 2; i < len; i++, in += 2) {
-        hi = db_hexval(in[0]);
-        lo = db_hexval(in[1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t) (hi << 4 | lo);
-    }
-    return 0;
-}
-
-static int
-db_hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }

@@ -3,7 +3,8 @@
 
 /*
  * Inside the database layer: how db.c and the resource files (db_shows.c,
- * db_bookings.c, db_expire.c) declare and run their statements. Only
+ * db_bookings.c, db_channels.c, db_expire.c) declare and run their
+ * statements. Only
  * those files include this header, and with it libpq-fe.h; everyone
  * else uses db.h.
  */
@@ -44,6 +45,7 @@ extern const struct db_stmt db_stmts_core[];
 extern const struct db_stmt db_stmts_shows[];
 extern const struct db_stmt db_stmts_bookings[];
 extern const struct db_stmt db_stmts_expire[];
+extern const struct db_stmt db_stmts_channels[];
 
 PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
     const char *const *params, enum db_exec_status *st);
@@ -54,5 +56,7 @@ PGresult *db_exec_keyed(struct db *db, const struct db_stmt *stmt,
     enum db_exec_status *st);
 enum db_status db_status_of(enum db_exec_status st);
 int64_t db_int(const PGresult *res, int row, int col);
+void db_hex(const uint8_t *in, size_t len, char *out);
+int db_unhex(const char *in, uint8_t *out, size_t len);
 
 #endif

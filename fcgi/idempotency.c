@@ -74,19 +74,27 @@ idempotency_key_or_reply(const struct request *req, const char *scope,
 }
 
 /*
- * The client a key belongs to: the admin, or the address nginx saw for
- * an anonymous client. (A proxy in front of nginx must be named in its
- * set_real_ip_from, or every client behind it shares one address.)
+ * The client a key belongs to: the admin, a channel (by its key's hash),
+ * or the address nginx saw for an anonymous client. (A proxy in front of
+ * nginx must be named in its set_real_ip_from, or every client behind it
+ * shares one address.) buf takes IDEMPOTENCY_SCOPE_MAX bytes.
  */
 void
-idempotency_scope(const struct request *req, int admin, char *buf,
-    size_t size)
+idempotency_scope(const struct request *req, const struct db_owner *owner,
+    char *buf, size_t size)
 {
-    if (admin)
+    size_t i;
+
+    if (owner->admin) {
         snprintf(buf, size, "admin");
-    else
+    } else if (owner->channel) {
+        snprintf(buf, size, "key ");
+        for (i = 0; i < DB_HASH_LEN && 4 + 2 * i + 2 < size; i++)
+            snprintf(buf + 4 + 2 * i, 3, "%02x", owner->channel_hash[i]);
+    } else {
         snprintf(buf, size, "addr %.64s",
             req->remote_addr != NULL ? req->remote_addr : "-");
+    }
 }
 
 /* After the write ran: a replay says so in a header. */

@@ -22,8 +22,8 @@ struct idempotency {
     char     line[IDEMPOTENCY_LINE_MAX];    /* "METHOD /path" */
 };
 
-void idempotency_scope(const struct request *req, int admin, char *buf,
-    size_t size);
+void idempotency_scope(const struct request *req,
+    const struct db_owner *owner, char *buf, size_t size);
 int idempotency_key_or_reply(const struct request *req, const char *scope,
     const char *body, struct idempotency *idem, struct response *res);
 void idempotency_reply(struct response *res, const struct idempotency *idem);

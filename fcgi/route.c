@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bookings.h"
+#include "channels.h"
 #include "health.h"
 #include "metrics.h"
 #include "observe.h"
@@ -28,6 +29,10 @@ static const struct route routes[] = {
       METRICS_ROUTE_CONFIRM },
     { "POST", "/bookings/{id}/cancel",  bookings_cancel,
       METRICS_ROUTE_CANCEL },
+    { "POST", "/admin/keys",     channels_create, METRICS_ROUTE_ADMIN_KEYS },
+    { "GET",  "/admin/keys",     channels_list, METRICS_ROUTE_ADMIN_KEYS },
+    { "DELETE", "/admin/keys/{id}", channels_revoke,
+      METRICS_ROUTE_ADMIN_KEY },
     { "GET",  "/health",         health_get,    METRICS_ROUTE_HEALTH },
     { "GET",  "/metrics",        observe_metrics, METRICS_ROUTE_METRICS },
     { "GET",  "/openapi.json",   observe_openapi, METRICS_ROUTE_OPENAPI },

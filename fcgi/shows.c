@@ -127,19 +127,8 @@ shows_create(struct handler_ctx *ctx)
     int64_t          start_us, seats, cap;
     enum db_status   st;
 
-    if (!auth_bearer_ok(ctx->req->authorization, ctx->cfg->admin_token,
-                        ctx->cfg->admin_token_len)) {
-        /* Who tried, never what they presented. */
-        fprintf(stderr, "booking-fcgi: request_id=%s admin authentication "
-            "failed from %.64s: %s\n", ctx->req->request_id,
-            ctx->req->remote_addr != NULL ? ctx->req->remote_addr : "-",
-            ctx->req->authorization == NULL ? "no Authorization header"
-                                            : "wrong credentials");
-        response_error(res, 401, "unauthorized", NULL,
-            "a valid admin token is required: Authorization: Bearer <token>");
-        response_header(res, "WWW-Authenticate: Bearer realm=\"booking\"");
+    if (auth_admin_or_reply(ctx->req, ctx->cfg, res) < 0)
         goto out;
-    }
     if ((body = json_body_parse_or_reply(ctx->req, res)) == NULL
         || json_fields_known_or_reply(body, show_fields, res) < 0
         || json_field_string_or_reply(body, "name", SHOWS_NAME_MAX, &name,

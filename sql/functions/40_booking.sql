@@ -33,8 +33,10 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
 
 -- Book p_seat_count seats: CONFIRMED at once, or PENDING for
 -- p_hold_seconds when that is not NULL. The booking belongs to whoever
--- holds the token whose SHA-256 is p_token_hash; p_client made it, for
--- p_customer (what the caps of 45_limits.sql count; NULL: none).
+-- holds the token whose SHA-256 is p_token_hash, and to the channel
+-- p_channel_id that made it (NULL: none) for its buyer p_customer_ref;
+-- p_client made it, for p_customer (what the caps of 45_limits.sql
+-- count; NULL: none).
 --
 -- A booking takes its seats from one part that nobody else holds at
 -- that moment (FOR UPDATE SKIP LOCKED), or, when all parts with room
@@ -52,7 +54,8 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
 CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
                                       p_hold_seconds integer,
                                       p_token_hash bytea, p_client text,
-                                      p_customer text)
+                                      p_customer text, p_channel_id bigint,
+                                      p_customer_ref text)
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -125,27 +128,32 @@ BEGIN
     END IF;
 
     INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
-                          parts, part_seats, token_hash, client, customer)
+                          parts, part_seats, token_hash, client, customer,
+                          channel_id, customer_ref)
     VALUES (p_show_id, p_seat_count, v_status, v_expires, v_reason,
-            v_parts, v_seats, p_token_hash, p_client, p_customer)
+            v_parts, v_seats, p_token_hash, p_client, p_customer,
+            p_channel_id, p_customer_ref)
     RETURNING * INTO v_booking;
     RETURN booking_view(v_outcome, v_booking);
 END;
 $$;
 
--- Does the caller own booking p_id? The admin owns every booking;
--- anyone else must hold its token: the SHA-256 of the one presented is
+-- Does the caller own booking p_id? The admin owns every booking, a
+-- channel (p_channel_id, from its key) the bookings it made; anyone
+-- else must hold its token: the SHA-256 of the one presented is
 -- p_token_hash. An unknown booking and one that is not the caller's
 -- cost the same one index probe and look the same, so that ids cannot
 -- be told apart by answer or by time. A token_hash never changes once
 -- the booking is made, so no lock is needed: a stranger makes no one
 -- wait.
 CREATE OR REPLACE FUNCTION booking_owned(p_id bigint, p_token_hash bytea,
-                                         p_admin boolean)
+                                         p_admin boolean, p_channel_id bigint)
 RETURNS boolean
     LANGUAGE sql STABLE
     RETURN EXISTS (SELECT 1 FROM bookings
-                    WHERE id = p_id AND (p_admin OR token_hash = p_token_hash));
+                    WHERE id = p_id
+                      AND (p_admin OR token_hash = p_token_hash
+                           OR channel_id = p_channel_id));
 
 -- Confirm a hold, for its owner (booking_owned). Outcomes: ok (now
 -- CONFIRMED, or was already: safe to retry), expired, started, failed,
@@ -159,7 +167,8 @@ RETURNS boolean
 -- began (now()): a confirm that waited for the lock must not say yes to
 -- a hold that lapsed, or a show that started, during the wait.
 CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint, p_token_hash bytea,
-                                           p_admin boolean)
+                                           p_admin boolean,
+                                           p_channel_id bigint)
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -167,7 +176,7 @@ DECLARE
     v_now   timestamptz;
     v_start timestamptz;
 BEGIN
-    IF NOT booking_owned(p_id, p_token_hash, p_admin) THEN
+    IF NOT booking_owned(p_id, p_token_hash, p_admin, p_channel_id) THEN
         RETURN booking_none('not_found');
     END IF;
     SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
@@ -199,7 +208,7 @@ $$;
 -- everywhere; the deadline and the start are judged once the locks are
 -- held, as confirm does.
 CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint, p_token_hash bytea,
-                                          p_admin boolean)
+                                          p_admin boolean, p_channel_id bigint)
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -209,7 +218,8 @@ DECLARE
 BEGIN
     SELECT * INTO b FROM bookings WHERE id = p_id;
     -- IS NOT TRUE: a booking without a token (NULL) is the admin's.
-    IF NOT FOUND OR (p_admin OR b.token_hash = p_token_hash) IS NOT TRUE THEN
+    IF NOT FOUND OR (p_admin OR b.token_hash = p_token_hash
+                     OR b.channel_id = p_channel_id) IS NOT TRUE THEN
         RETURN booking_none('not_found');
     END IF;
     -- Its parts (fixed once booked), in order, then the booking itself.
@@ -254,7 +264,7 @@ CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
 RETURNS booking_row
     LANGUAGE sql
     RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, NULL::bytea,
-                      NULL, NULL);
+                      NULL, NULL, NULL, NULL);
 
 -- A signature of this release's development, never shipped.
 CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
@@ -263,12 +273,12 @@ CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
 RETURNS booking_row
     LANGUAGE sql
     RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, p_token_hash,
-                      NULL, NULL);
+                      NULL, NULL, NULL, NULL);
 
 CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint) RETURNS booking_row
     LANGUAGE sql
-    RETURN confirm_booking(p_id, NULL::bytea, true);
+    RETURN confirm_booking(p_id, NULL::bytea, true, NULL);
 
 CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint) RETURNS booking_row
     LANGUAGE sql
-    RETURN cancel_booking(p_id, NULL::bytea, true);
+    RETURN cancel_booking(p_id, NULL::bytea, true, NULL);

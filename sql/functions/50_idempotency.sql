@@ -85,7 +85,12 @@ $$;
 --   p_admin      confirm and cancel: the caller is the admin
 --   p_client, p_customer, p_max_live_holds, p_max_held_seats
 --                book: who books, for whom, and the client's caps on
---                holds (booking_limits(); NULL: none)
+--                holds (booking_limits(); NULL: none), for an anonymous
+--                client or the admin
+--   p_channel_hash, p_customer_ref
+--                a channel's key (its SHA-256) instead: the channel
+--                books with its own caps, for its buyer p_customer_ref
+--                (NULL: no cap per customer), and owns what it booked
 -- replayed: r is the stored result of an earlier request with the key;
 -- token_box is then what that request stored.
 CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
@@ -93,14 +98,36 @@ CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
         p_admin boolean, p_client text, p_customer text,
         p_max_live_holds integer, p_max_held_seats integer,
+        p_channel_hash bytea, p_customer_ref text,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
-    c       record;
-    k       idempotency_keys;
-    v_limit text := 'ok';
+    c          record;
+    k          idempotency_keys;
+    ch         channels;
+    v_limit    text := 'ok';
+    v_client   text := p_client;
+    v_customer text := p_customer;
+    v_holds    integer := p_max_live_holds;
+    v_held     integer := p_max_held_seats;
 BEGIN
     replayed := false;
+    -- A channel's key: looked up on every request, so that a revoked
+    -- key stops at once; unknown or revoked, it books nothing (401) and
+    -- owns nothing (404, as a wrong token).
+    IF p_channel_hash IS NOT NULL THEN
+        SELECT * INTO ch FROM channels
+         WHERE key_hash = p_channel_hash AND revoked_at IS NULL;
+        IF NOT FOUND THEN
+            r := booking_none(CASE p_op WHEN 'book' THEN 'unauthorized'
+                                        ELSE 'not_found' END);
+            RETURN;
+        END IF;
+        v_client := 'channel ' || ch.id;
+        v_customer := v_client || ' ' || p_customer_ref;
+        v_holds := ch.max_live_holds;
+        v_held := ch.max_held_seats;
+    END IF;
     IF p_legacy_key IS NOT NULL THEN
         SELECT * INTO k FROM idempotency_keys WHERE key = p_legacy_key;
         IF FOUND THEN
@@ -126,18 +153,21 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    IF p_op = 'book' THEN
+    IF p_op = 'book' AND p_seat_count > ch.max_seats_per_booking THEN
+        v_limit := 'seat_limit';
+    ELSIF p_op = 'book' THEN
         v_limit := booking_limits(p_id, p_seat_count, p_hold_seconds,
-                                  p_client, p_customer, p_max_live_holds,
-                                  p_max_held_seats);
+                                  v_client, v_customer, v_holds, v_held);
     END IF;
     r := CASE
         WHEN v_limit <> 'ok' THEN booking_none(v_limit)
         WHEN p_op = 'book'    THEN book_seats(p_id, p_seat_count,
-                                   p_hold_seconds, p_token_hash, p_client,
-                                   p_customer)
-        WHEN p_op = 'confirm' THEN confirm_booking(p_id, p_token_hash, p_admin)
-        WHEN p_op = 'cancel'  THEN cancel_booking(p_id, p_token_hash, p_admin)
+                                   p_hold_seconds, p_token_hash, v_client,
+                                   v_customer, ch.id, p_customer_ref)
+        WHEN p_op = 'confirm' THEN confirm_booking(p_id, p_token_hash,
+                                   p_admin, ch.id)
+        WHEN p_op = 'cancel'  THEN cancel_booking(p_id, p_token_hash,
+                                   p_admin, ch.id)
     END;
     IF p_key IS NOT NULL THEN
         UPDATE idempotency_keys i SET booking = r, token_box = p_token_box
