@@ -29,6 +29,7 @@ LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \
             fcgi/db.c fcgi/db_bookings.c fcgi/db_channels.c \
             fcgi/db_expire.c fcgi/db_shows.c \
             fcgi/envfile.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
+            fcgi/jsoncanon.c \
             fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
             fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/sha256.c \

@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
 #include "idempotency.h"
 #include "json.h"
+#include "jsoncanon.h"
 #include "metrics.h"
 #include "rfc3339.h"
 #include "token.h"
@@ -79,6 +81,26 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
                              "cancelled" },
         [BOOK_KEY_REUSED] = KEY_REUSED,
     },
+    [BOOK_OP_EXTEND] = {
+        [BOOK_OK]        = { 200, NULL, "Hold extended" },
+        [BOOK_NOT_FOUND] = { 404, "booking_not_found", "no booking has this id" },
+        [BOOK_EXPIRED]   = { 409, "hold_expired",
+                             "the hold has already expired" },
+        [BOOK_STARTED]   = { 409, "show_started",
+                             "the show has started; the hold can no longer "
+                             "be extended" },
+        [BOOK_FAILED]    = { 409, "booking_failed",
+                             "this booking failed; there is nothing to "
+                             "extend" },
+        [BOOK_CANCELLED] = { 409, "booking_cancelled",
+                             "this booking was cancelled" },
+        [BOOK_NOT_A_HOLD] = { 409, "not_a_hold",
+                             "this booking is confirmed, not held" },
+        [BOOK_EXTEND_LIMIT] = { 409, "hold_extend_limit",
+                             "this hold was extended as far, or as often, "
+                             "as a hold may be" },
+        [BOOK_KEY_REUSED] = KEY_REUSED,
+    },
 };
 
 static json_object *emit_booking(const struct db_booking *b);
@@ -143,7 +165,7 @@ bookings_count(struct handler_ctx *ctx, enum book_op op, enum book_result r,
             metrics_booking(ctx->metrics, METRICS_FAILED, 0);
         /* BOOK_UNKNOWN may have committed: its keyed retry is a replay,
          * so neither outcome can be counted honestly */
-    } else if (r == BOOK_OK) {
+    } else if (r == BOOK_OK && op != BOOK_OP_EXTEND) {
         metrics_hold(ctx->metrics, op == BOOK_OP_CONFIRM, booking->seat_count);
     }
 }
@@ -339,6 +361,7 @@ bookings_create(struct handler_ctx *ctx)
     struct db_owner    owner = { 0 };
     struct idempotency idem;
     char               scope[IDEMPOTENCY_SCOPE_MAX], token[TOKEN_MAX];
+    char              *canon = NULL;
     json_object       *body;
     int64_t            show_id, seats;
     int                hold;
@@ -353,10 +376,16 @@ bookings_create(struct handler_ctx *ctx)
         || json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
                                    &seats, ctx->res) < 0
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
-        || bookings_customer_or_reply(body, &owner, ctx->res) < 0
-        || idempotency_key_or_reply(ctx->req, scope, ctx->req->body, &idem,
-                                    ctx->res) < 0)
+        || bookings_customer_or_reply(body, &owner, ctx->res) < 0)
         goto out;
+    /* a retry is the same request if its body holds the same values */
+    if ((canon = json_canonical(body)) == NULL) {
+        route_reply_db_failure(ctx, DB_ERROR);
+        goto out;
+    }
+    if (idempotency_key_or_reply(ctx->req, scope, canon, &idem, ctx->res) < 0)
+        goto out;
+    idem.db.legacy_body = ctx->req->body;
     if (!owner.admin && !owner.channel && ctx->cfg->max_seats_per_booking > 0
         && seats > ctx->cfg->max_seats_per_booking) {
         bookings_reply(ctx, BOOK_OP_CREATE, BOOK_SEAT_LIMIT, &booking, &idem,
@@ -375,6 +404,7 @@ bookings_create(struct handler_ctx *ctx)
     bookings_reply(ctx, BOOK_OP_CREATE, r, &booking, &idem, token);
 
 out:
+    free(canon);
     json_object_put(body);
 }
 
@@ -399,9 +429,9 @@ bookings_owner_name(const struct db_owner *owner, char *buf)
 }
 
 /*
- * Confirm or cancel ctx->id, for its owner: the holder of its token, or
- * the admin (401 without a credential, 404 for a wrong one, as for an
- * unknown id). The body must be empty or {} (else 415 or 400, before
+ * Confirm, cancel or extend ctx->id, for its owner: the holder of its
+ * token, the channel that made it, or the admin (401 without a
+ * credential, 404 for a wrong one, as for an unknown id). The body must be empty or {} (else 415 or 400, before
  * anything is stored); both mean the same request, so the
  * Idempotency-Key fingerprint takes who asks instead of the body.
  */
@@ -421,9 +451,13 @@ bookings_change(struct handler_ctx *ctx, enum book_op op)
     bookings_owner_name(&owner, who);
     if (idempotency_key_or_reply(ctx->req, scope, who, &idem, ctx->res) < 0)
         return;
+    idem.db.legacy_body = "";   /* the previous release's, for its keys */
+    owner.hold_max_seconds = ctx->cfg->hold_max_seconds;
+    owner.hold_max_extends = ctx->cfg->hold_max_extends;
     bookings_reply(ctx, op,
-        db_booking_run(ctx->db, &idem.db, op, ctx->id, 0, 0, &owner,
-                       &booking),
+        db_booking_run(ctx->db, &idem.db, op, ctx->id, 0,
+                       op == BOOK_OP_EXTEND ? ctx->cfg->hold_ttl_seconds : 0,
+                       &owner, &booking),
         &booking, &idem, "");
 }
 
@@ -439,6 +473,17 @@ void
 bookings_cancel(struct handler_ctx *ctx)
 {
     bookings_change(ctx, BOOK_OP_CANCEL);
+}
+
+/*
+ * POST /bookings/{id}/extend -> 200 with the hold's new expires_at,
+ * HOLD_TTL_SECONDS from now but at most HOLD_MAX_SECONDS after it was
+ * made, at most HOLD_MAX_EXTENDS times (then 409 hold_extend_limit).
+ */
+void
+bookings_extend(struct handler_ctx *ctx)
+{
+    bookings_change(ctx, BOOK_OP_EXTEND);
 }
 
 /*

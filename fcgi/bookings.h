@@ -10,6 +10,7 @@
 void bookings_create(struct handler_ctx *ctx);
 void bookings_confirm(struct handler_ctx *ctx);
 void bookings_cancel(struct handler_ctx *ctx);
+void bookings_extend(struct handler_ctx *ctx);
 void bookings_get(struct handler_ctx *ctx);
 
 #endif

@@ -178,7 +178,11 @@ config_load(struct config *cfg, enum config_for who)
         || config_env_int("MAX_LIVE_HOLDS", 4, 0, 1000000, 10,
                           &cfg->max_live_holds) < 0
         || config_env_int("MAX_HELD_SEATS", 20, 0, 1000000, 10,
-                          &cfg->max_held_seats) < 0)
+                          &cfg->max_held_seats) < 0
+        || config_env_int("HOLD_MAX_SECONDS", 900, 1, 86400, 10,
+                          &cfg->hold_max_seconds) < 0
+        || config_env_int("HOLD_MAX_EXTENDS", 5, 0, 1000, 10,
+                          &cfg->hold_max_extends) < 0)
         return -1;
 
     return config_admin_token(cfg);

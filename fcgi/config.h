@@ -25,6 +25,8 @@ struct config {
     int         max_seats_per_booking;
     int         max_live_holds;
     int         max_held_seats;
+    int         hold_max_seconds;    /* extend: how far from its making */
+    int         hold_max_extends;    /* and how many times */
     int         expire_batch;        /* holds released per transaction */
     char        admin_token[CONFIG_TOKEN_MAX];
     size_t      admin_token_len;

@@ -55,13 +55,17 @@ enum book_result {
     BOOK_CUSTOMER_LIMIT,    /* the customer has the show's cap of seats */
     BOOK_SEAT_LIMIT,    /* more seats in one booking than the client may */
     BOOK_UNAUTHORIZED,  /* a channel key that is unknown or revoked */
+    BOOK_EXTEND_LIMIT,  /* the hold was extended as far as it may be */
+    BOOK_NOT_A_HOLD,    /* extend: the booking is CONFIRMED */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
 
 #define BOOK_RESULTS (BOOK_DB_ERROR + 1)
 
-enum book_op { BOOK_OP_CREATE = 0, BOOK_OP_CONFIRM, BOOK_OP_CANCEL };
+enum book_op {
+    BOOK_OP_CREATE = 0, BOOK_OP_CONFIRM, BOOK_OP_CANCEL, BOOK_OP_EXTEND
+};
 
 struct db_show {
     int64_t id;
@@ -89,7 +93,8 @@ struct db_idem {
     const char *key;        /* as stored (scoped, hashed); NULL: no key */
     const char *legacy_key; /* as sent: what the previous release stored */
     const char *request;    /* "POST /book": method and path */
-    const char *body;
+    const char *body;       /* canonical (jsoncanon.c), or who asks */
+    const char *legacy_body;    /* as the previous release fingerprinted */
     int         replayed;   /* out: the stored result of an earlier try */
 };
 
@@ -118,6 +123,9 @@ struct db_owner {
     int     channel;
     uint8_t channel_hash[DB_HASH_LEN];
     const char *customer_ref;
+    /* extend: how far from its making a hold may go, how many times */
+    int     hold_max_seconds;
+    int     hold_max_extends;
 };
 
 /* A channel: a box office's server with a key of its own (db_channels.c). */

@@ -12,7 +12,10 @@
  * Columns of a booking (type booking_row): outcome, id, show_id,
  * seat_count, status, created, expires, reason.
  */
-enum { BOOKING_CREATE, BOOKING_CONFIRM, BOOKING_CANCEL, BOOKING_GET };
+enum {
+    BOOKING_CREATE, BOOKING_CONFIRM, BOOKING_CANCEL, BOOKING_EXTEND,
+    BOOKING_GET
+};
 
 const struct db_stmt db_stmts_bookings[] = {
     /* booking_run() (sql/functions/50_idempotency.sql): $1 the
@@ -33,13 +36,19 @@ const struct db_stmt db_stmts_bookings[] = {
       "                  $13::int4,"  /* most live holds, NULL: none */ \
       "                  $14::int4,"  /* most held seats, NULL: none */ \
       "                  $15::bytea," /* a channel's key hash, or NULL */ \
-      "                  $16::text) k" /* its reference for the buyer */
+      "                  $16::text,"  /* its reference for the buyer */ \
+      "                  $17::int4,"  /* extend: how far, from the making */ \
+      "                  $18::int4,"  /* and how many times */ \
+      "                  $3::text || E'\\n' || $19::text) k" /* as the */ \
+      /* previous release fingerprinted the request, for its keys */
     [BOOKING_CREATE] = { "booking_create", BOOKING_RUN("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
     [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_RUN("confirm"),
       DB_RERUN },
     [BOOKING_CANCEL] = { "booking_cancel", BOOKING_RUN("cancel"),
       DB_RERUN },
+    /* each extend uses one of the hold's extensions: never re-sent */
+    [BOOKING_EXTEND] = { "booking_extend", BOOKING_RUN("extend"), DB_ONCE },
     /* one probe, whether the id is unknown or the token wrong */
     [BOOKING_GET] = { "booking_get",
       "SELECT (booking_view('ok', b)).* FROM bookings b"
@@ -68,12 +77,15 @@ static const struct {
     { "customer_limit", BOOK_CUSTOMER_LIMIT },
     { "seat_limit", BOOK_SEAT_LIMIT },
     { "unauthorized", BOOK_UNAUTHORIZED },
+    { "extend_limit", BOOK_EXTEND_LIMIT },
+    { "not_a_hold", BOOK_NOT_A_HOLD },
 };
 
 static const struct db_stmt *const db_book_stmts[] = {
     [BOOK_OP_CREATE]  = &db_stmts_bookings[BOOKING_CREATE],
     [BOOK_OP_CONFIRM] = &db_stmts_bookings[BOOKING_CONFIRM],
     [BOOK_OP_CANCEL]  = &db_stmts_bookings[BOOKING_CANCEL],
+    [BOOK_OP_EXTEND]  = &db_stmts_bookings[BOOKING_EXTEND],
 };
 
 static void db_row_booking(const PGresult *res, int row,
@@ -113,6 +125,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     char                sid[24], nseats[24], hold[16];
     char                hash[2 * DB_HASH_LEN + 3], box[2 * DB_HASH_LEN + 3];
     char                holds[16], held[16], chan[2 * DB_HASH_LEN + 3];
+    char                maxs[16], maxn[16];
     /* the token hash: a new booking's, or the one presented */
     int                 token = op == BOOK_OP_CREATE
                                 || (!owner->admin && !owner->channel);
@@ -126,7 +139,8 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
                                      owner->max_live_holds > 0 ? holds : NULL,
                                      owner->max_held_seats > 0 ? held : NULL,
                                      owner->channel ? chan : NULL,
-                                     owner->customer_ref };
+                                     owner->customer_ref, maxs, maxn,
+                                     idem->legacy_body };
     const struct db_stmt *stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
@@ -139,12 +153,14 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     snprintf(nseats, sizeof(nseats), "%lld", (long long) seats);
     snprintf(hold, sizeof(hold), "%d", hold_seconds);
     snprintf(holds, sizeof(holds), "%d", owner->max_live_holds);
+    snprintf(maxs, sizeof(maxs), "%d", owner->hold_max_seconds);
+    snprintf(maxn, sizeof(maxn), "%d", owner->hold_max_extends);
     snprintf(held, sizeof(held), "%d", owner->max_held_seats);
     db_hex(owner->token_hash, DB_HASH_LEN, hash);
     db_hex(owner->box, DB_HASH_LEN, box);
     db_hex(owner->channel_hash, DB_HASH_LEN, chan);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec_keyed(db, stmt, idem->key != NULL, 16, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 19, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;

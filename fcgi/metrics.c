@@ -15,7 +15,8 @@
 
 static const char *const metrics_route_names[METRICS_ROUTES] = {
     "/admin/show", "/shows", "/shows/{id}", "/book", "/bookings/{id}",
-    "/bookings/{id}/confirm", "/bookings/{id}/cancel", "/admin/keys",
+    "/bookings/{id}/confirm", "/bookings/{id}/cancel",
+    "/bookings/{id}/extend", "/admin/keys",
     "/admin/keys/{id}", "/health",
     "/metrics", "/openapi.json", "other",
 };

@@ -29,6 +29,8 @@ static const struct route routes[] = {
       METRICS_ROUTE_CONFIRM },
     { "POST", "/bookings/{id}/cancel",  bookings_cancel,
       METRICS_ROUTE_CANCEL },
+    { "POST", "/bookings/{id}/extend",  bookings_extend,
+      METRICS_ROUTE_EXTEND },
     { "POST", "/admin/keys",     channels_create, METRICS_ROUTE_ADMIN_KEYS },
     { "GET",  "/admin/keys",     channels_list, METRICS_ROUTE_ADMIN_KEYS },
     { "DELETE", "/admin/keys/{id}", channels_revoke,

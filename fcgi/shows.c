@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "idempotency.h"
 #include "json.h"
+#include "jsoncanon.h"
 #include "query.h"
 #include "rfc3339.h"
 
@@ -124,6 +125,7 @@ shows_create(struct handler_ctx *ctx)
     struct db_show   show;
     struct idempotency idem;
     const char      *name;
+    char            *canon = NULL;
     int64_t          start_us, seats, cap;
     enum db_status   st;
 
@@ -136,9 +138,14 @@ shows_create(struct handler_ctx *ctx)
         || shows_start_time_or_reply(body, &start_us, res) < 0
         || json_field_int_or_reply(body, "total_seats", 1, SHOWS_SEATS_MAX,
                                    &seats, res) < 0
-        || shows_cap_or_reply(body, &cap, res) < 0
-        || idempotency_key_or_reply(ctx->req, "admin", ctx->req->body, &idem,
-                                    res) < 0)
+        || shows_cap_or_reply(body, &cap, res) < 0)
+        goto out;
+    /* a retry is the same request if its body holds the same values */
+    if ((canon = json_canonical(body)) == NULL) {
+        route_reply_db_failure(ctx, DB_ERROR);
+        goto out;
+    }
+    if (idempotency_key_or_reply(ctx->req, "admin", canon, &idem, res) < 0)
         goto out;
 
     st = db_show_create(ctx->db, &idem.db, name, start_us, seats, cap,
@@ -161,6 +168,7 @@ shows_create(struct handler_ctx *ctx)
     response_header(res, "Location: /shows/%lld", (long long) show.id);
 
 out:
+    free(canon);
     json_object_put(body);
 }
 

@@ -255,6 +255,55 @@ BEGIN
 END;
 $$;
 
+-- Extend a hold, for its owner: its deadline moves to p_ttl_seconds
+-- from now, but never past p_max_seconds after the hold was made, and
+-- at most p_max_extends times (then 'extend_limit'), as a cart is
+-- renewed while its buyer pays. Outcomes: ok, extend_limit, not_a_hold
+-- (CONFIRMED), expired, started, failed, cancelled, not_found. Judged
+-- under the booking's row lock at clock_timestamp(), as confirm is: a
+-- hold that lapsed, even unswept, stays lapsed. Only the booking's row
+-- is locked; the seats stay where they are.
+CREATE OR REPLACE FUNCTION extend_hold(p_id bigint, p_token_hash bytea,
+        p_admin boolean, p_channel_id bigint, p_ttl_seconds integer,
+        p_max_seconds integer, p_max_extends integer)
+RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    b       bookings;
+    v_now   timestamptz;
+    v_start timestamptz;
+    v_last  timestamptz;
+BEGIN
+    IF NOT booking_owned(p_id, p_token_hash, p_admin, p_channel_id) THEN
+        RETURN booking_none('not_found');
+    END IF;
+    SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
+    v_now := clock_timestamp();
+    IF b.status = 'PENDING' AND b.expires_at <= v_now
+       OR b.status = 'FAILED' AND b.reason = 'expired' THEN
+        RETURN booking_view('expired', b, v_now);
+    ELSIF b.status <> 'PENDING' THEN
+        RETURN booking_view(CASE b.status WHEN 'CONFIRMED' THEN 'not_a_hold'
+                                          WHEN 'CANCELLED' THEN 'cancelled'
+                                          ELSE 'failed' END, b, v_now);
+    END IF;
+    SELECT start_time INTO v_start FROM shows WHERE id = b.show_id;
+    IF v_start <= v_now THEN
+        RETURN booking_view('started', b, v_now);
+    END IF;
+    v_last := b.created_at + p_max_seconds * interval '1 second';
+    IF b.extends >= p_max_extends OR b.expires_at >= v_last THEN
+        RETURN booking_view('extend_limit', b, v_now);
+    END IF;
+    UPDATE bookings
+       SET expires_at = least(v_now + p_ttl_seconds * interval '1 second',
+                              v_last),
+           extends = extends + 1, updated_at = v_now
+     WHERE id = p_id RETURNING * INTO b;
+    RETURN booking_view('ok', b, v_now);
+END;
+$$;
+
 -- The previous release's signatures, which its workers call until they
 -- are restarted onto this one (sql/README.md, expand then contract): a
 -- booking without a token, and confirm and cancel by anyone, as they

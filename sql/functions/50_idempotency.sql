@@ -68,7 +68,7 @@ BEGIN
 END;
 $$;
 
--- A booking operation (book, confirm, cancel) for its caller, under an
+-- A booking operation (book, confirm, cancel, extend) for its caller, under an
 -- optional key; what the service calls.
 --   p_key        the Idempotency-Key as the service stores it: hashed
 --                with the client it belongs to, so that two clients'
@@ -77,7 +77,12 @@ $$;
 --                release stored in clear: a retry across an upgrade
 --                finds what it stored (drop once no such key is left,
 --                24 hours after the upgrade)
---   p_request    the request's fingerprint text
+--   p_request    the request's fingerprint text: its line and its body
+--                in canonical form (members in order, no spacing), so
+--                that a retry that builds its body again is the same
+--   p_legacy_request
+--                the fingerprint text as the previous release made it
+--                (the body's bytes), for a key it stored
 --   p_token_hash book: SHA-256 of the new booking's token; confirm and
 --                cancel: of the token the caller presented
 --   p_token_box  book with a key: the new token sealed for a retry,
@@ -91,6 +96,9 @@ $$;
 --                a channel's key (its SHA-256) instead: the channel
 --                books with its own caps, for its buyer p_customer_ref
 --                (NULL: no cap per customer), and owns what it booked
+--   p_hold_max_seconds, p_hold_max_extends
+--                extend: how far a hold may go from when it was made,
+--                and how many times (p_hold_seconds is the step)
 -- replayed: r is the stored result of an earlier request with the key;
 -- token_box is then what that request stored.
 CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
@@ -99,6 +107,8 @@ CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_admin boolean, p_client text, p_customer text,
         p_max_live_holds integer, p_max_held_seats integer,
         p_channel_hash bytea, p_customer_ref text,
+        p_hold_max_seconds integer, p_hold_max_extends integer,
+        p_legacy_request text,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -131,7 +141,8 @@ BEGIN
     IF p_legacy_key IS NOT NULL THEN
         SELECT * INTO k FROM idempotency_keys WHERE key = p_legacy_key;
         IF FOUND THEN
-            IF k.fingerprint = sha256(convert_to(p_request, 'UTF8')) THEN
+            IF k.fingerprint = sha256(convert_to(p_legacy_request, 'UTF8'))
+            THEN
                 r := k.booking;
                 replayed := true;
             ELSE
@@ -168,6 +179,9 @@ BEGIN
                                    p_admin, ch.id)
         WHEN p_op = 'cancel'  THEN cancel_booking(p_id, p_token_hash,
                                    p_admin, ch.id)
+        WHEN p_op = 'extend'  THEN extend_hold(p_id, p_token_hash, p_admin,
+                                   ch.id, p_hold_seconds, p_hold_max_seconds,
+                                   p_hold_max_extends)
     END;
     IF p_key IS NOT NULL THEN
         UPDATE idempotency_keys i SET booking = r, token_box = p_token_box

@@ -1,5 +1,7 @@
-# Idempotency-Key: a replay returns the stored answer and changes nothing;
-# the key with another request is 422; many at once make one effect.
+# Idempotency-Key: a replay returns the stored answer and changes nothing
+# (the body compared as JSON: same members and values, any order and
+# spacing); the key with another request is 422; many at once make one
+# effect.
 source "$(dirname "$0")/lib.sh"
 
 show=$(make_show 10 "Idempotent")
@@ -12,6 +14,12 @@ check "replay: the same 201 and body" eq "$STATUS/$BODY" "201/$first"
 check "replay: marked Idempotent-Replayed" eq "$(header Idempotent-Replayed)" true
 check "replay: the same Location" eq "$(header Location)" "/bookings/$(echo "$first" | jq -r .booking.id)"
 check "replay: took no more seats" eq "$(available "$show")" 8
+post_json /book " { \"seat_count\" : 2,
+    \"show_id\":$show } " -H "Idempotency-Key: $key"
+check "a retry whose body is built again (members reordered, other spacing): the same 201, replayed" \
+    eq "$STATUS/$(header Idempotent-Replayed)/$(jget .booking.id)" "201/true/$(echo "$first" | jq -r .booking.id)"
+post_json /book "{\"show_id\":$show,\"seat_count\":2,\"hold\":false}" -H "Idempotency-Key: $key"
+check "a member more (even a default): another request, 422" eq "$STATUS/$(jget .error)" "422/idempotency_key_reused"
 post_json /book "{\"show_id\":$show,\"seat_count\":3}" -H "Idempotency-Key: $key"
 check "the key with another body: 422 idempotency_key_reused" eq "$STATUS/$(jget .error)" "422/idempotency_key_reused"
 post_json "/bookings/$(echo "$first" | jq -r .booking.id)/cancel" "" -H "Idempotency-Key: $key"
