@@ -91,10 +91,14 @@ test: deps
 check: test
 
 # The service in the foreground on 127.0.0.1:$(PORT), with a local
-# PostgreSQL cluster unless DATABASE_URL is set.
+# PostgreSQL cluster unless DATABASE_URL is set. exec: make's child is
+# run.sh itself. make passes a SIGTERM on to its child, and on Ctrl-C
+# waits for it and says nothing if it exits 0; a shell in between would
+# die of either signal at once (make: *** Interrupt), and on SIGTERM
+# leave run.sh and the service running.
 run: deps
 	@$(MAKE) --no-print-directory run-build
-	BUILD=$(BUILD) scripts/run.sh
+	BUILD=$(BUILD) exec scripts/run.sh
 
 migrate:
 	scripts/migrate.sh
