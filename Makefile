@@ -125,3 +125,6 @@ include tests/bench/bench.mk
 
 # make install, make uninstall, make deb, make test-install
 include debian/install.mk
+
+# make test-fresh (the committed tree on a fresh Debian 12 root)
+include tests/fresh/fresh.mk
