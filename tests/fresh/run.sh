@@ -244,7 +244,7 @@ out=$T/test-root.out
 in_root root make test >"$out" 2>&1 </dev/null
 status=$?
 check "as root, make test passes ($((SECONDS - t)) s)" test "$status" -eq 0
-grep -E '^not ok |# SKIP' "$out" | sed 's/^/#   /'
+grep -E '(^|: )not ok |# SKIP' "$out" | sed 's/^/#   /'
 [ "$status" -eq 0 ] || tail -n 15 "$out" | sed 's/^/#   /'
 grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | sed 's/^/#   make test: /'
 phase "make test as root" "$t"
