@@ -19,10 +19,13 @@ else
 BUILD   := build/release
 endif
 
-ALL_CFLAGS  := $(WARN) $(OPT) -D_DEFAULT_SOURCE -DBOOKING_VERSION='"$(VERSION)"' \
+# `=`, not `:=`: pkg-config runs when a recipe needs the flags, not when
+# make reads this file, which on a fresh machine is before deps has
+# installed the .pc files (the flags would come out empty).
+ALL_CFLAGS   = $(WARN) $(OPT) -D_DEFAULT_SOURCE -DBOOKING_VERSION='"$(VERSION)"' \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 ALL_LDFLAGS := $(OPT) $(LDFLAGS)
-LIBS        := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS         = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \
@@ -39,7 +42,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test check run migrate unit clean install uninstall deps
-.PHONY: verify-units
+.PHONY: verify-units run-build test-build
 
 all: $(BUILD)/booking-fcgi $(BUILD)/booking-expire
 
@@ -72,17 +75,33 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbooking.a
 
 unit: $(UNIT_BIN)
 
+# run and test install what is missing first, then build in a make of
+# their own: with `run: deps all`, make -j would compile beside deps,
+# before the libraries' headers are there. The sub-make's goals have a
+# recipe, so a build that is up to date prints no "Nothing to be done".
+run-build: all
+	@:
+
+test-build: all unit fuzz-regress
+	@:
+
 # Installs what is missing (apt-get as root), replays the fuzz corpus
 # through the harnesses, then runs every test.
-test: deps all unit fuzz-regress
+test: deps
+	@$(MAKE) --no-print-directory test-build
 	BUILD=$(BUILD) scripts/test.sh
 
 check: test
 
 # The service in the foreground on 127.0.0.1:$(PORT), with a local
-# PostgreSQL cluster unless DATABASE_URL is set.
-run: deps all
-	BUILD=$(BUILD) scripts/run.sh
+# PostgreSQL cluster unless DATABASE_URL is set. exec: make's child is
+# run.sh itself. make passes a SIGTERM on to its child, and on Ctrl-C
+# waits for it and says nothing if it exits 0; a shell in between would
+# die of either signal at once (make: *** Interrupt), and on SIGTERM
+# leave run.sh and the service running.
+run: deps
+	@$(MAKE) --no-print-directory run-build
+	BUILD=$(BUILD) exec scripts/run.sh
 
 migrate:
 	scripts/migrate.sh
@@ -109,3 +128,6 @@ include tests/bench/bench.mk
 
 # make install, make uninstall, make deb, make test-install
 include debian/install.mk
+
+# make test-fresh (the committed tree on a fresh Debian 12 root)
+include tests/fresh/fresh.mk

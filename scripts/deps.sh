@@ -4,20 +4,25 @@
 # As root it runs apt-get; as a user it names what to install and fails.
 set -euo pipefail
 
-# build: compiler, pkg-config, the libraries (libsystemd for sd_notify),
-#        cmocka for unit tests
+# build: compiler and the C library's headers (gcc only recommends
+#        libc6-dev, and recommends are not installed), pkg-config, the
+#        libraries (libsystemd for sd_notify), cmocka for unit tests
 # run:   nginx, PostgreSQL server and client (psql runs the migrations)
 # test:  curl drives the HTTP API, jq reads its JSON answers, systemd
-#        brings systemd-analyze (unit checks) and systemd-socket-activate
+#        brings systemd-analyze (unit checks) and systemd-socket-activate,
+#        iproute2 brings ss (the workers' FastCGI connections), procps
+#        pgrep
 # bench: wrk drives the HTTP load (pgbench comes with postgresql-client)
 # openapi: node runs redocly lint and the ajv check of every answer against
 #        api/openapi.json (t9900), npm installs them (tests/openapi); a
 #        nodejs from NodeSource bundles npm and conflicts with Debian's,
-#        so npm is asked for only when there is none
+#        so npm is asked for only when there is none; ca-certificates
+#        lets npm check the registry's certificate over https
 # metrics: prometheus brings promtool, which checks GET /metrics (t1400)
-PKGS=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev libcmocka-dev
-      nginx-light postgresql postgresql-client curl jq procps systemd wrk
-      nodejs $(command -v npm >/dev/null 2>&1 || echo npm) prometheus
+PKGS=(gcc libc6-dev make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev
+      libcmocka-dev nginx-light postgresql postgresql-client curl jq procps iproute2
+      systemd wrk nodejs $(command -v npm >/dev/null 2>&1 || echo npm) ca-certificates
+      prometheus
       "$@")
 
 missing=()

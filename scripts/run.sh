@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # make run: the whole service in the foreground on 127.0.0.1:${PORT:-8080}.
-# Without DATABASE_URL it starts a throwaway PostgreSQL cluster in .local/.
-# Ctrl-C or SIGTERM stops everything it started.
+# Without DATABASE_URL it starts a throwaway PostgreSQL cluster in .local/
+# (RUN_DIR=... elsewhere, for a second one from the same checkout).
+# Ctrl-C, SIGTERM or SIGHUP stops everything it started, and so does the
+# end of the process that started it (make, killed with a signal it does
+# not pass on): quietly, exit status 0.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 BUILD=${BUILD:-build/release}
-STACK_DIR="$ROOT/.local/run"
+RUN_DIR=${RUN_DIR:-$ROOT/.local}
+STACK_DIR="$RUN_DIR/run"
 # A unix socket path must fit in 108 bytes: a deep checkout runs in /tmp.
 [ ${#STACK_DIR} -le 80 ] || STACK_DIR=$(mktemp -d /tmp/booking-run.XXXXXX)
 PORT=${PORT:-8080}
@@ -18,12 +22,40 @@ export NGINX_RATE=${NGINX_RATE:-100000} NGINX_BURST=${NGINX_BURST:-100000}
 export NGINX_CONNS=${NGINX_CONNS:-60000}
 source scripts/stack.sh
 mkdir -p "$STACK_DIR"
+# The cluster to stop is the one started here, if any: never a PG_DIR
+# from the environment (make test exports its own).
+PG_DIR=
 
-trap 'stack_stop; echo "run: stopped" >&2' EXIT
-trap 'exit 0' INT TERM
+# The log's tail and the loop's sleep go first (nothing of the run may
+# outlive it), so that the servers' last lines do not race "run: stopped"
+# to the terminal.
+run_stop() {
+    local pid
+    for pid in ${TAIL_PID:-} ${SLEEP_PID:-}; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    stack_stop
+    echo "run: stopped" >&2
+}
+
+# Is the process that started run.sh (make) still its parent? When it is
+# gone, run.sh has been handed to another and stops too.
+run_parent_alive() {
+    local key val
+    while read -r key val; do
+        if [ "$key" = PPid: ]; then
+            [ "$val" = "$PPID" ]
+            return
+        fi
+    done </proc/$$/status
+}
+
+trap run_stop EXIT
+trap 'exit 0' INT TERM HUP
 
 if [ -z "${DATABASE_URL:-}" ]; then
-    stack_pg_start "$(stack_pg_dir "$ROOT/.local/pg")" "${PGPORT:-$(stack_free_port)}"
+    stack_pg_start "$(stack_pg_dir "$RUN_DIR/pg")" "${PGPORT:-$(stack_free_port)}"
 fi
 export DATABASE_URL
 scripts/migrate.sh
@@ -42,7 +74,9 @@ fi
 : >"$STACK_DIR/fcgi.log"
 stack_fcgi_start
 stack_nginx_start "$PORT"
-tail -n 0 -f "$STACK_DIR/fcgi.log" >&2 &
+# --pid: the tail ends with run.sh even if run.sh is SIGKILLed.
+tail -n 0 --pid=$$ -f "$STACK_DIR/fcgi.log" >&2 &
+TAIL_PID=$!
 
 cat <<INFO
 
@@ -64,10 +98,14 @@ Sweep lapsed holds by hand (systemd does it every minute in production):
 Ctrl-C stops it.
 INFO
 
-# Stay in the foreground until a signal, or until a server dies.
-while kill -0 "$FCGI_PID" 2>/dev/null && kill -0 "$NGINX_PID" 2>/dev/null; do
+# Stay in the foreground until a signal, until make is gone, or until a
+# server dies. A signal ends the wait at once and runs its trap.
+while run_parent_alive; do
+    if ! kill -0 "$FCGI_PID" 2>/dev/null || ! kill -0 "$NGINX_PID" 2>/dev/null; then
+        echo "run: a server exited; stopping" >&2
+        exit 1
+    fi
     sleep 1 &
-    wait $! || true
+    SLEEP_PID=$!
+    wait "$SLEEP_PID" || true
 done
-echo "run: a server exited; stopping" >&2
-exit 1

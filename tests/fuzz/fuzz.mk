@@ -33,11 +33,13 @@ FUZZ_DIR     := build/fuzz
 FUZZ_WARN    := $(if $(WARN),$(WARN),-std=c11 -Wall -Wextra -Werror -Wshadow \
                 -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
                 -Wcast-qual -fno-common)
-FUZZ_CFLAGS  := $(FUZZ_WARN) -O1 -g -fno-omit-frame-pointer \
+# `=`: pkg-config runs when a recipe needs the flags, after whatever
+# installed the libraries (as the top Makefile's ALL_CFLAGS).
+FUZZ_CFLAGS   = $(FUZZ_WARN) -O1 -g -fno-omit-frame-pointer \
                 -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -D_DEFAULT_SOURCE -DBOOKING_VERSION='"$(VERSION)"' -Ifcgi \
                 $(shell pkg-config --cflags fcgi libpq json-c 2>/dev/null)
-FUZZ_LIBS    := $(shell pkg-config --libs fcgi libpq json-c 2>/dev/null)
+FUZZ_LIBS     = $(shell pkg-config --libs fcgi libpq json-c 2>/dev/null)
 
 # config_parse_int reports on stderr: -close_fd_mask=2 silences the code
 # under test, while libFuzzer and the sanitizers still print their reports.
