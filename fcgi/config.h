@@ -26,6 +26,8 @@ struct config {
     int         max_live_holds;
     int         max_held_seats;
     int         expire_batch;        /* holds released per transaction */
+    int         failed_retention_days;   /* FAILED bookings kept, days */
+    int         idem_refused_seconds;    /* keys of refused requests kept */
     char        admin_token[CONFIG_TOKEN_MAX];
     size_t      admin_token_len;
 };

@@ -134,7 +134,10 @@ enum book_result db_booking_run(struct db *db, struct db_idem *idem,
     struct db_owner *owner, struct db_booking *out);
 enum db_status db_holds_expire(struct db *db, int limit, int *more,
     int64_t *holds, int64_t *seats);
-enum db_status db_idem_prune(struct db *db, int limit, int64_t *pruned);
+enum db_status db_idem_prune(struct db *db, int limit, int refused_seconds,
+    int64_t *old, int64_t *refused);
+enum db_status db_failed_prune(struct db *db, int limit, int days,
+    int64_t *pruned);
 enum db_status db_booking_get(struct db *db, int64_t id,
     const struct db_owner *owner, struct db_booking *out);
 
