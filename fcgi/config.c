@@ -153,9 +153,17 @@ config_load(struct config *cfg, enum config_for who)
         || config_env_int("DB_LOCK_TIMEOUT_MS", 2000, 10, 25000, 10,
                           &cfg->lock_timeout_ms) < 0)
         return -1;
+    /* FAILED_RETENTION_DAYS=0 is refused, not read as "for ever" or
+     * "at once": no setting lets FAILED rows grow without bound, and
+     * failed_bookings_prune() keeps a day at least. */
     if (who == CONFIG_EXPIRE)
         return config_env_int("EXPIRE_BATCH", 1000, 1, 100000, 10,
-                              &cfg->expire_batch);
+                              &cfg->expire_batch) < 0
+            || config_env_int("FAILED_RETENTION_DAYS", 7, 1, 3650, 10,
+                              &cfg->failed_retention_days) < 0
+            || config_env_int("IDEMPOTENCY_REFUSED_RETENTION_SECONDS", 600,
+                              0, 86400, 10, &cfg->idem_refused_seconds) < 0
+            ? -1 : 0;
 
     cfg->fcgi_socket = getenv("FCGI_SOCKET");
     if (cfg->fcgi_socket != NULL && cfg->fcgi_socket[0] == '\0')

@@ -28,6 +28,8 @@ struct config {
     int         hold_max_seconds;    /* extend: how far from its making */
     int         hold_max_extends;    /* and how many times */
     int         expire_batch;        /* holds released per transaction */
+    int         failed_retention_days;   /* FAILED bookings kept, days */
+    int         idem_refused_seconds;    /* keys of refused requests kept */
     char        admin_token[CONFIG_TOKEN_MAX];
     size_t      admin_token_len;
 };

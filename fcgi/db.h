@@ -162,7 +162,10 @@ enum book_result db_booking_run(struct db *db, struct db_idem *idem,
     struct db_owner *owner, struct db_booking *out);
 enum db_status db_holds_expire(struct db *db, int limit, int *more,
     int64_t *holds, int64_t *seats);
-enum db_status db_idem_prune(struct db *db, int limit, int64_t *pruned);
+enum db_status db_idem_prune(struct db *db, int limit, int refused_seconds,
+    int64_t *old, int64_t *refused);
+enum db_status db_failed_prune(struct db *db, int limit, int days,
+    int64_t *pruned);
 enum db_status db_channel_create(struct db *db,
     const struct db_channel *in, const uint8_t key_hash[DB_HASH_LEN],
     struct db_channel *out);
