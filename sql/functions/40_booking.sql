@@ -180,7 +180,7 @@ BEGIN
         RETURN booking_none('not_found');
     END IF;
     SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
-    IF NOT FOUND THEN
+    IF NOT FOUND THEN           -- pruned (booking-expire) meanwhile
         RETURN booking_none('not_found');
     END IF;
     v_now := clock_timestamp();
@@ -227,6 +227,9 @@ BEGIN
       WHERE show_id = b.show_id AND part = ANY (b.parts)
       ORDER BY part FOR UPDATE;
     SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN           -- pruned (booking-expire) meanwhile
+        RETURN booking_none('not_found');
+    END IF;
     SELECT start_time INTO v_start FROM shows WHERE id = b.show_id;
     v_now := clock_timestamp();
 
@@ -278,6 +281,9 @@ BEGIN
         RETURN booking_none('not_found');
     END IF;
     SELECT * INTO b FROM bookings WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN           -- pruned (booking-expire) meanwhile
+        RETURN booking_none('not_found');
+    END IF;
     v_now := clock_timestamp();
     IF b.status = 'PENDING' AND b.expires_at <= v_now
        OR b.status = 'FAILED' AND b.reason = 'expired' THEN
