@@ -298,13 +298,13 @@ BEGIN
         RETURN booking_view('started', b, v_now);
     END IF;
     v_last := b.created_at + p_max_seconds * interval '1 second';
-    IF b.extends >= p_max_extends OR b.expires_at >= v_last THEN
+    IF coalesce(b.extends, 0) >= p_max_extends OR b.expires_at >= v_last THEN
         RETURN booking_view('extend_limit', b, v_now);
     END IF;
     UPDATE bookings
        SET expires_at = least(v_now + p_ttl_seconds * interval '1 second',
                               v_last),
-           extends = extends + 1, updated_at = v_now
+           extends = coalesce(extends, 0) + 1, updated_at = v_now
      WHERE id = p_id RETURNING * INTO b;
     RETURN booking_view('ok', b, v_now);
 END;
