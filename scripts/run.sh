@@ -16,11 +16,16 @@ STACK_DIR="$RUN_DIR/run"
 [ ${#STACK_DIR} -le 80 ] || STACK_DIR=$(mktemp -d /tmp/booking-run.XXXXXX)
 PORT=${PORT:-8080}
 export BUILD STACK_DIR
-# Every local client is 127.0.0.1: nginx's per-client limits are lifted
-# unless NGINX_RATE, NGINX_BURST or NGINX_CONNS say otherwise.
-export NGINX_RATE=${NGINX_RATE:-100000} NGINX_BURST=${NGINX_BURST:-100000}
-export NGINX_CONNS=${NGINX_CONNS:-60000}
 source scripts/stack.sh
+# The production limits, nginx's and the anonymous caps, unless
+# LIMITS=off: every local client is 127.0.0.1, so a load test or a
+# benchmark would meet them at once.
+LIMITS=${LIMITS:-on}
+case $LIMITS in
+    off) stack_limits_off ;;
+    on) ;;
+    *) echo "run: LIMITS=$LIMITS: say LIMITS=off, or nothing" >&2; exit 2 ;;
+esac
 mkdir -p "$STACK_DIR"
 # The cluster to stop is the one started here, if any: never a PG_DIR
 # from the environment (make test exports its own).
@@ -71,6 +76,9 @@ if [ -z "${ADMIN_TOKEN:-}" ] && [ -z "${ADMIN_TOKEN_FILE:-}" ]; then
     token_note=$ADMIN_TOKEN
 fi
 
+limits_note="production, as nginx/booking.conf and the caps' defaults (LIMITS=off lifts them)"
+[ "$LIMITS" = on ] || limits_note="off: no per-client rate limit or cap (LIMITS=off)"
+
 : >"$STACK_DIR/fcgi.log"
 stack_fcgi_start
 stack_nginx_start "$PORT"
@@ -85,6 +93,7 @@ booking service is up: $BASE_URL
   APP_DATABASE_URL=$APP_DATABASE_URL   (the services' role)
   admin token: $token_note
   worker log:  $STACK_DIR/fcgi.log (also shown below)
+  limits:      $limits_note
 
 Try:
   curl -s -X POST $BASE_URL/admin/show -H 'Authorization: Bearer ${ADMIN_TOKEN:-\$ADMIN_TOKEN}' \\

@@ -137,7 +137,8 @@ stack_kill_worker() {
 # the site's own unless set: NGINX_RATE (requests per second) and
 # NGINX_BURST replace every zone's rate and burst (writes, reads, large
 # pages, admin), NGINX_CONNS the connections. Every local client is
-# 127.0.0.1, so tests and benchmarks lift them all at once with these.
+# 127.0.0.1, so tests and benchmarks lift them all at once with these
+# (LIMITS=off in make run: stack_limits_off).
 stack_nginx_conf() {
     local port=$1 prefix="$STACK_DIR/nginx" limits=()
     mkdir -p "$prefix/conf/snippets" "$prefix/tmp" "$prefix/logs"
@@ -168,6 +169,17 @@ http {
     include $prefix/conf/booking.conf;
 }
 NGINX
+}
+
+# LIMITS=off: lift every per-client limit, nginx's (NGINX_RATE,
+# NGINX_BURST, NGINX_CONNS, above) and the caps of an anonymous client,
+# which 0 lifts; for load tests and benchmarks, whose clients are all
+# 127.0.0.1. A variable already set keeps its value.
+stack_limits_off() {
+    export NGINX_RATE=${NGINX_RATE:-100000} NGINX_BURST=${NGINX_BURST:-100000}
+    export NGINX_CONNS=${NGINX_CONNS:-60000}
+    export MAX_SEATS_PER_BOOKING=${MAX_SEATS_PER_BOOKING:-0}
+    export MAX_LIVE_HOLDS=${MAX_LIVE_HOLDS:-0} MAX_HELD_SEATS=${MAX_HELD_SEATS:-0}
 }
 
 # Start nginx on 127.0.0.1:PORT; sets NGINX_PID and BASE_URL.
