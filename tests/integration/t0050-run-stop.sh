@@ -2,8 +2,8 @@
 # to: Ctrl-C (SIGINT to its whole process group, as a terminal sends
 # it) or SIGTERM to make alone (kill <pid>, or a supervisor). Every
 # process of the run goes: make, run.sh, the log's tail, nginx,
-# booking-fcgi and the PostgreSQL cluster it started; no "a server
-# exited", no error from make. It runs `make run` from the checkout as a
+# booking-fcgi, a sweep under way and the PostgreSQL cluster it
+# started; no "a server exited", no error from make. It runs `make run` from the checkout as a
 # person would, on a port and a RUN_DIR of its own (so its own cluster,
 # never .local/pg of a make run already going here), then once with the
 # test stack's DATABASE_URL: that PostgreSQL is not its to stop.
@@ -122,6 +122,9 @@ show=$(BASE_URL=$base ADMIN_TOKEN=$token make_show 10 "Run stop")
 BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":2}"
 check "ctrl-c: a booking through its nginx, with the printed token" eq "$STATUS" 201
 check "ctrl-c: it says it keeps the production limits" grep -q '^  limits: *production' "$OUT"
+swept() { grep -q '^booking-expire: expired [0-9]* holds' "$OUT"; }
+stack_wait_for 10 swept
+check "ctrl-c: it sweeps (the first at once): booking-expire's line in its log" swept
 BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":11}"
 check "ctrl-c: the anonymous caps hold (11 seats at once: seat_limit)" eq "$STATUS/$(jget .error)" 409/seat_limit
 check "ctrl-c: and nginx's limits (writes at 100/s)" \
