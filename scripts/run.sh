@@ -91,6 +91,12 @@ if [ -z "${ADMIN_TOKEN:-}" ] && [ -z "${ADMIN_TOKEN_FILE:-}" ]; then
     token_note=$ADMIN_TOKEN
 fi
 
+# The examples' admin token, as the shell should read it.
+if [ -n "${ADMIN_TOKEN:-}" ]; then
+    admin_set="ADMIN=$(printf %q "$ADMIN_TOKEN")"
+else
+    admin_set="ADMIN=\$(cat $(printf %q "$ADMIN_TOKEN_FILE"))"
+fi
 limits_note="production, as nginx/booking.conf and the caps' defaults (LIMITS=off lifts them)"
 [ "$LIMITS" = on ] || limits_note="off: no per-client rate limit or cap (LIMITS=off)"
 
@@ -110,11 +116,18 @@ booking service is up: $BASE_URL
   worker log:  $STACK_DIR/fcgi.log (also shown below)
   limits:      $limits_note
 
-Try:
-  curl -s -X POST $BASE_URL/admin/show -H 'Authorization: Bearer ${ADMIN_TOKEN:-\$ADMIN_TOKEN}' \\
+Try, in bash (a booking's token comes only in the answer that made it:
+keep it, jq reads it here):
+  B=$BASE_URL $admin_set
+  S=\$(curl -s -X POST \$B/admin/show -H "Authorization: Bearer \$ADMIN" \\
        -H 'Content-Type: application/json' \\
-       -d '{"name":"Hamlet","start_time":"$(date -u -d '+30 days' +%Y-%m-%dT18:00:00Z)","total_seats":100}'
-  curl -s -X POST $BASE_URL/book -H 'Content-Type: application/json' -d '{"show_id":1,"seat_count":2}'
+       -d '{"name":"Hamlet","start_time":"$(date -u -d '+30 days' +%Y-%m-%dT18:00:00Z)","total_seats":100}' | jq .show.id)
+  R=\$(curl -s -X POST \$B/book -H 'Content-Type: application/json' \\
+       -d "{\"show_id\":\$S,\"seat_count\":2,\"hold\":true}"); echo "\$R"
+  ID=\$(jq .booking.id <<<"\$R") TOKEN=\$(jq -r .token <<<"\$R")
+  curl -sw '\\n' \$B/bookings/\$ID -H "Authorization: Bearer \$TOKEN"
+  curl -sw '\\n' -X POST \$B/bookings/\$ID/confirm -H "Authorization: Bearer \$TOKEN"
+  curl -sw '\\n' -X POST \$B/bookings/\$ID/cancel -H "Authorization: Bearer \$TOKEN"
 
 Lapsed holds, old FAILED bookings and keys are swept every minute (as
 booking-expire.timer does in production); by hand:

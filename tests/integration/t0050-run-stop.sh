@@ -122,6 +122,13 @@ show=$(BASE_URL=$base ADMIN_TOKEN=$token make_show 10 "Run stop")
 BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":2}"
 check "ctrl-c: a booking through its nginx, with the printed token" eq "$STATUS" 201
 check "ctrl-c: it says it keeps the production limits" grep -q '^  limits: *production' "$OUT"
+# The examples, run as printed: a hold, read, confirmed and cancelled
+# with the token its answer gave.
+sed -n '/^Try, in bash/,/^$/ s/^  //p' "$OUT" >"$TMP_T/try.sh"
+try=$(bash "$TMP_T/try.sh" 2>&1)
+check "ctrl-c: its examples work as printed: a hold, read, confirmed, cancelled" \
+    eq "$(jq -r '.message // .booking.status' <<<"$try" 2>/dev/null | tr '\n' ' ')" \
+    "Booking PENDING PENDING Booking CONFIRMED Booking CANCELLED "
 swept() { grep -q '^booking-expire: expired [0-9]* holds' "$OUT"; }
 stack_wait_for 10 swept
 check "ctrl-c: it sweeps (the first at once): booking-expire's line in its log" swept
