@@ -133,19 +133,24 @@ stack_kill_worker() {
 }
 
 # Write $STACK_DIR/nginx/nginx.conf around the site file nginx/booking.conf,
-# with the port and socket put in its place, and the per-client limits
-# from NGINX_RATE (writes per second), NGINX_BURST and NGINX_CONNS when
-# set: every local client is 127.0.0.1, so tests and benchmarks raise them.
+# with the port and socket put in its place. The per-client limits are
+# the site's own unless set: NGINX_RATE (requests per second) and
+# NGINX_BURST replace every zone's rate and burst (writes, reads, large
+# pages, admin), NGINX_CONNS the connections. Every local client is
+# 127.0.0.1, so tests and benchmarks lift them all at once with these
+# (LIMITS=off in make run: stack_limits_off).
 stack_nginx_conf() {
-    local port=$1 prefix="$STACK_DIR/nginx"
+    local port=$1 prefix="$STACK_DIR/nginx" limits=()
     mkdir -p "$prefix/conf/snippets" "$prefix/tmp" "$prefix/logs"
     cp /etc/nginx/fastcgi_params "$prefix/conf/fastcgi_params"
     cp "$STACK_ROOT/nginx/booking-fastcgi.conf" "$prefix/conf/snippets/"
+    [ -z "${NGINX_RATE:-}" ] || limits+=(-e "s|rate=[0-9]*r/[sm];|rate=${NGINX_RATE}r/s;|")
+    [ -z "${NGINX_BURST:-}" ] || limits+=(-e "s|burst=[0-9]* |burst=${NGINX_BURST} |")
+    [ -z "${NGINX_CONNS:-}" ] \
+        || limits+=(-e "s|limit_conn booking_conns [0-9]*;|limit_conn booking_conns ${NGINX_CONNS};|")
     sed -e "s|listen 80;|listen 127.0.0.1:$port;|" \
         -e "s|unix:/run/booking/fcgi.sock|unix:$STACK_DIR/fcgi.sock|" \
-        -e "s|rate=100r/s|rate=${NGINX_RATE:-100}r/s|" \
-        -e "s|burst=200 |burst=${NGINX_BURST:-200} |" \
-        -e "s|limit_conn booking_conns 200;|limit_conn booking_conns ${NGINX_CONNS:-200};|" \
+        "${limits[@]}" \
         "$STACK_ROOT/nginx/booking.conf" >"$prefix/conf/booking.conf"
     cat >"$prefix/conf/nginx.conf" <<NGINX
 $( [ "$(id -u)" -eq 0 ] && echo "user root;" )
@@ -164,6 +169,17 @@ http {
     include $prefix/conf/booking.conf;
 }
 NGINX
+}
+
+# LIMITS=off: lift every per-client limit, nginx's (NGINX_RATE,
+# NGINX_BURST, NGINX_CONNS, above) and the caps of an anonymous client,
+# which 0 lifts; for load tests and benchmarks, whose clients are all
+# 127.0.0.1. A variable already set keeps its value.
+stack_limits_off() {
+    export NGINX_RATE=${NGINX_RATE:-100000} NGINX_BURST=${NGINX_BURST:-100000}
+    export NGINX_CONNS=${NGINX_CONNS:-60000}
+    export MAX_SEATS_PER_BOOKING=${MAX_SEATS_PER_BOOKING:-0}
+    export MAX_LIVE_HOLDS=${MAX_LIVE_HOLDS:-0} MAX_HELD_SEATS=${MAX_HELD_SEATS:-0}
 }
 
 # Start nginx on 127.0.0.1:PORT; sets NGINX_PID and BASE_URL.

@@ -322,7 +322,7 @@ target() {
     echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
          "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
-    echo "stack: nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
+    echo "stack: LIMITS=off (every per-client limit lifted), nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
          "(VmRSS min $rss_min kB, max $rss_max kB after the wrk runs), PostgreSQL $pg_version"
     echo "postgres: $pg_settings"
     echo "load: wrk -t2 -c$CONNS, ${SECS}s per scenario after ${WARM}s warm-up; measured ${ran}s"

@@ -2,8 +2,8 @@
 # to: Ctrl-C (SIGINT to its whole process group, as a terminal sends
 # it) or SIGTERM to make alone (kill <pid>, or a supervisor). Every
 # process of the run goes: make, run.sh, the log's tail, nginx,
-# booking-fcgi and the PostgreSQL cluster it started; no "a server
-# exited", no error from make. It runs `make run` from the checkout as a
+# booking-fcgi, a sweep under way and the PostgreSQL cluster it
+# started; no "a server exited", no error from make. It runs `make run` from the checkout as a
 # person would, on a port and a RUN_DIR of its own (so its own cluster,
 # never .local/pg of a make run already going here), then once with the
 # test stack's DATABASE_URL: that PostgreSQL is not its to stop.
@@ -32,11 +32,15 @@ trap cleanup EXIT
 # in a session of its own, so that its process group is make's pid, with
 # SIGINT and SIGQUIT as a terminal leaves them (a background job of a
 # script ignores them), and without the make test that runs this test in
-# its environment. Waits until it says it is up; sets MAKE_PID and OUT.
+# its environment, nor its lifted limits (LIMITS=off start_run ... for
+# those). Waits until it says it is up; sets MAKE_PID and OUT.
 start_run() {
     local name=$1 unset=() v
     shift
-    for v in MAKEFLAGS MAKELEVEL MFLAGS "$@"; do unset+=(-u "$v"); done
+    for v in MAKEFLAGS MAKELEVEL MFLAGS NGINX_RATE NGINX_BURST NGINX_CONNS \
+             MAX_SEATS_PER_BOOKING MAX_LIVE_HOLDS MAX_HELD_SEATS "$@"; do
+        unset+=(-u "$v")
+    done
     OUT=$TMP_T/$name.out
     env "${unset[@]}" --default-signal=INT,QUIT \
         RUN_DIR="$RUN" PORT="$(stack_free_port)" WORKERS=2 \
@@ -117,12 +121,35 @@ token=$(sed -n 's/^  admin token: //p' "$OUT")
 show=$(BASE_URL=$base ADMIN_TOKEN=$token make_show 10 "Run stop")
 BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":2}"
 check "ctrl-c: a booking through its nginx, with the printed token" eq "$STATUS" 201
+check "ctrl-c: it says it keeps the production limits" grep -q '^  limits: *production' "$OUT"
+# The examples, run as printed: a hold, read, confirmed and cancelled
+# with the token its answer gave.
+sed -n '/^Try, in bash/,/^$/ s/^  //p' "$OUT" >"$TMP_T/try.sh"
+try=$(bash "$TMP_T/try.sh" 2>&1)
+check "ctrl-c: its examples work as printed: a hold, read, confirmed, cancelled" \
+    eq "$(jq -r '.message // .booking.status' <<<"$try" 2>/dev/null | tr '\n' ' ')" \
+    "Booking PENDING PENDING Booking CONFIRMED Booking CANCELLED "
+swept() { grep -q '^booking-expire: expired [0-9]* holds' "$OUT"; }
+stack_wait_for 10 swept
+check "ctrl-c: it sweeps (the first at once): booking-expire's line in its log" swept
+BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":11}"
+check "ctrl-c: the anonymous caps hold (11 seats at once: seat_limit)" eq "$STATUS/$(jget .error)" 409/seat_limit
+check "ctrl-c: and nginx's limits (writes at 100/s)" \
+    grep -q 'zone=booking_writes:10m rate=100r/s;' "$RUN/run/nginx/conf/booking.conf"
 stop_run ctrl-c INT "-$MAKE_PID"
 check "ctrl-c: its cluster is stopped" test ! -f "$RUN/pg/postmaster.pid"
 
-# 2. The same cluster again, then SIGTERM to make alone.
-start_run sigterm DATABASE_URL APP_DATABASE_URL
+# 2. The same cluster again, LIMITS=off, then SIGTERM to make alone.
+LIMITS=off start_run sigterm DATABASE_URL APP_DATABASE_URL ADMIN_TOKEN
 check "sigterm: make run came up again on its cluster" grep -q '^booking service is up' "$OUT"
+base=$(sed -n 's/^booking service is up: //p' "$OUT")
+token=$(sed -n 's/^  admin token: //p' "$OUT")
+show=$(BASE_URL=$base ADMIN_TOKEN=$token make_show 100 "Run stop, LIMITS=off")
+BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":11}"
+check "sigterm: LIMITS=off lifts the caps (11 seats at once: 201)" eq "$STATUS" 201
+check "sigterm: and nginx's limits" eq \
+    "$(grep -c 'rate=100000r/s;' "$RUN/run/nginx/conf/booking.conf")/$(grep -c 'rate=[0-9]*r/s;' "$RUN/run/nginx/conf/booking.conf")" 4/4
+check "sigterm: and says so" grep -q '^  limits: *off' "$OUT"
 stop_run sigterm TERM "$MAKE_PID"
 check "sigterm: its cluster is stopped" test ! -f "$RUN/pg/postmaster.pid"
 
