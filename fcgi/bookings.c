@@ -141,6 +141,8 @@ emit_booking(const struct db_booking *b)
         b->has_expires ? json_object_new_string(ts) : NULL);
     json_put_new(o, "reason", b->reason[0] != '\0'
         ? json_object_new_string(b->reason) : NULL);
+    if (b->customer_ref[0] != '\0')
+        json_put_new(o, "customer", json_object_new_string(b->customer_ref));
     return o;
 }
 
@@ -401,6 +403,10 @@ bookings_create(struct handler_ctx *ctx)
     r = db_booking_run(ctx->db, &idem.db, BOOK_OP_CREATE, show_id, seats,
         hold ? ctx->cfg->hold_ttl_seconds : 0, &owner, &booking);
     bookings_token_replayed(&idem, &owner, token);
+    /* the request's own: a replay's body names the same */
+    if (owner.customer_ref != NULL && booking.id != 0)
+        snprintf(booking.customer_ref, sizeof(booking.customer_ref), "%s",
+            owner.customer_ref);
     bookings_reply(ctx, BOOK_OP_CREATE, r, &booking, &idem, token);
 
 out:

@@ -86,6 +86,7 @@ struct db_booking {
     int     has_expires;        /* a hold: expires_us is its deadline */
     char    status[DB_STATUS_MAX];
     char    reason[DB_STATUS_MAX];  /* "" when none */
+    char    customer_ref[DB_NAME_MAX];  /* a channel's buyer; "" none */
 };
 
 /* A write's Idempotency-Key, and what fingerprints its request. */

@@ -51,7 +51,7 @@ const struct db_stmt db_stmts_bookings[] = {
     [BOOKING_EXTEND] = { "booking_extend", BOOKING_RUN("extend"), DB_ONCE },
     /* one probe, whether the id is unknown or the token wrong */
     [BOOKING_GET] = { "booking_get",
-      "SELECT (booking_view('ok', b)).* FROM bookings b"
+      "SELECT (booking_view('ok', b)).*, b.customer_ref FROM bookings b"
       " WHERE id = $1::int8"
       "   AND ($3::bool OR token_hash = $2::bytea"     /* admin, token */
       "        OR channel_id = (SELECT id FROM channels" /* or channel */
@@ -214,8 +214,11 @@ db_booking_get(struct db *db, int64_t id, const struct db_owner *owner,
     db_hex(owner->channel_hash, DB_HASH_LEN, chan);
     res = db_exec(db, &db_stmts_bookings[BOOKING_GET], 4, params, &st);
     ret = db_status_of(st);
-    if (res != NULL && PQntuples(res) == 1)
+    if (res != NULL && PQntuples(res) == 1) {
         db_row_booking(res, 0, out);
+        snprintf(out->customer_ref, sizeof(out->customer_ref), "%s",
+            PQgetvalue(res, 0, 8));     /* "" when NULL */
+    }
     else if (res != NULL)
         ret = DB_NOT_FOUND;
     PQclear(res);

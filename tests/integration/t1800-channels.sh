@@ -65,6 +65,10 @@ post_json /book "{\"show_id\":$capped,\"seat_count\":4,\"customer\":\"alice@exam
 check "alice gets 4" eq "$STATUS" 201
 check "her reference is stored" eq \
     "$(sql "SELECT customer_ref FROM bookings WHERE id = $(jget .booking.id)")" "alice@example.org"
+check "and returned with the booking" eq "$(jget .booking.customer)" "alice@example.org"
+ab=$(jget .booking.id)
+NO_TOKEN=1 req GET "/bookings/$ab" "" -H "$CH"
+check "and by GET /bookings/{id}" eq "$STATUS/$(jget .booking.customer)" "200/alice@example.org"
 post_json /book "{\"show_id\":$capped,\"seat_count\":1,\"customer\":\"alice@example.org\"}" -H "$CH"
 check "and not a fifth" eq "$STATUS/$(jget .error)" "409/customer_limit"
 post_json /book "{\"show_id\":$capped,\"seat_count\":4,\"customer\":\"bob\"}" -H "$CH"
