@@ -313,7 +313,9 @@ $$;
 -- The previous release's signatures, which its workers call until they
 -- are restarted onto this one (sql/README.md, expand then contract): a
 -- booking without a token, and confirm and cancel by anyone, as they
--- were. A later release drops them.
+-- were, but only of the bookings made without a token or a channel:
+-- those made by this release are their owners' alone. A later release
+-- drops them.
 CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
                                       p_hold_seconds integer)
 RETURNS booking_row
@@ -330,10 +332,21 @@ RETURNS booking_row
     RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, p_token_hash,
                       NULL, NULL, NULL, NULL);
 
+-- Was booking p_id made without a token and a channel (by the previous
+-- release, or in this one by the previous release's workers)?
+CREATE OR REPLACE FUNCTION booking_legacy(p_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN EXISTS (SELECT 1 FROM bookings WHERE id = p_id
+                      AND token_hash IS NULL AND channel_id IS NULL);
+
 CREATE OR REPLACE FUNCTION confirm_booking(p_id bigint) RETURNS booking_row
     LANGUAGE sql
-    RETURN confirm_booking(p_id, NULL::bytea, true, NULL);
+    RETURN CASE WHEN booking_legacy(p_id)
+                THEN confirm_booking(p_id, NULL::bytea, true, NULL)
+                ELSE booking_none('not_found') END;
 
 CREATE OR REPLACE FUNCTION cancel_booking(p_id bigint) RETURNS booking_row
     LANGUAGE sql
-    RETURN cancel_booking(p_id, NULL::bytea, true, NULL);
+    RETURN CASE WHEN booking_legacy(p_id)
+                THEN cancel_booking(p_id, NULL::bytea, true, NULL)
+                ELSE booking_none('not_found') END;

@@ -138,7 +138,12 @@ BEGIN
         v_holds := ch.max_live_holds;
         v_held := ch.max_held_seats;
     END IF;
-    IF p_legacy_key IS NOT NULL THEN
+    -- A key the previous release stored in clear, for a booking only:
+    -- confirm and cancel are safe to run again, and a key written as
+    -- this release stores them ("k2:") is never looked up as sent, or
+    -- a client could name another client's key.
+    IF p_legacy_key IS NOT NULL AND p_op = 'book'
+       AND p_legacy_key NOT LIKE 'k2:%' THEN
         SELECT * INTO k FROM idempotency_keys WHERE key = p_legacy_key;
         IF FOUND THEN
             IF k.fingerprint = sha256(convert_to(p_legacy_request, 'UTF8'))

@@ -91,3 +91,20 @@ post_json /book "{\"show_id\":$show,\"seat_count\":2}" -H "Idempotency-Key: $key
 check "a third, with the key and another body: its own booking, not 422" eq "$STATUS" 201
 post_json /book "{\"show_id\":$show,\"seat_count\":2}" -H "Idempotency-Key: $key"
 check "while the key's owner still gets 422 for another body" eq "$STATUS/$(jget .error)" "422/idempotency_key_reused"
+
+# A key written as this release stores it names nothing: another client
+# sending the victim's stored form, with the victim's very body, books
+# for itself and learns nothing of the victim's booking.
+post_json /book "{\"show_id\":$show,\"seat_count\":1}" -H "Idempotency-Key: $(stored_key "$key")" --interface 127.0.0.4
+check "a stored key sent as a key replays nothing" eq \
+    "$STATUS/$([ "$(jget .booking.id)" != "$kb" ] && echo own)/$(header Idempotent-Replayed)" "201/own/"
+
+# The previous release's workers (old signatures) touch only bookings
+# made without a token or a channel.
+check "the old confirm_booking(id) cannot confirm a booking that has a token" eq \
+    "$(sql "SELECT (confirm_booking($h2)).outcome")" not_found
+legacy=$(sql "SELECT (book_seats($show, 1, 60)).id")
+check "but still confirms one made the old way" eq \
+    "$(sql "SELECT (confirm_booking($legacy)).outcome")" ok
+check "and the old cancel_booking(id) cannot cancel one with a token" eq \
+    "$(sql "SELECT (cancel_booking($kb)).outcome")/$(sql "SELECT status FROM bookings WHERE id = $kb")" "not_found/CONFIRMED"
