@@ -2,6 +2,7 @@
 
 #include "idempotency.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 
 static void idempotency_digest(const char *label, const char *scope,
     const char *key, uint8_t out[SHA256_LEN]);
+static void idempotency_addr(const char *addr, char *buf, size_t size);
 
 /* SHA-256 of label, scope and key, each ended by a newline. */
 static void
@@ -74,8 +76,30 @@ idempotency_key_or_reply(const struct request *req, const char *scope,
 }
 
 /*
+ * An anonymous client's address as the caps count it: an IPv6 address
+ * by its /64, which one subscriber holds whole (else it could take a new
+ * address, and new caps, for every request); anything else as it is.
+ */
+static void
+idempotency_addr(const char *addr, char *buf, size_t size)
+{
+    struct in6_addr a6;
+    char            text[INET6_ADDRSTRLEN];
+
+    if (addr != NULL && inet_pton(AF_INET6, addr, &a6) == 1
+        && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memset(a6.s6_addr + 8, 0, 8);
+        inet_ntop(AF_INET6, &a6, text, sizeof(text));
+        snprintf(buf, size, "%s/64", text);
+        return;
+    }
+    snprintf(buf, size, "%.64s", addr != NULL ? addr : "-");
+}
+
+/*
  * The client a key belongs to: the admin, a channel (by its key's hash),
- * or the address nginx saw for an anonymous client. (A proxy in front of
+ * or the address nginx saw for an anonymous client (an IPv6 one by its
+ * /64), which the anonymous caps count by too. (A proxy in front of
  * nginx must be named in its set_real_ip_from, or every client behind it
  * shares one address.) buf takes IDEMPOTENCY_SCOPE_MAX bytes.
  */
@@ -83,6 +107,7 @@ void
 idempotency_scope(const struct request *req, const struct db_owner *owner,
     char *buf, size_t size)
 {
+    char   addr[72];        /* 64 characters of an address, or "/64" */
     size_t i;
 
     if (owner->admin) {
@@ -92,8 +117,8 @@ idempotency_scope(const struct request *req, const struct db_owner *owner,
         for (i = 0; i < DB_HASH_LEN && 4 + 2 * i + 2 < size; i++)
             snprintf(buf + 4 + 2 * i, 3, "%02x", owner->channel_hash[i]);
     } else {
-        snprintf(buf, size, "addr %.64s",
-            req->remote_addr != NULL ? req->remote_addr : "-");
+        idempotency_addr(req->remote_addr, addr, sizeof(addr));
+        snprintf(buf, size, "addr %s", addr);
     }
 }
 
