@@ -8,6 +8,21 @@
 
 #include "token.h"
 
+static const char *auth_bearer_value(const char *authorization);
+
+/* The credential of "Bearer <credential>" (any case, spaces after), or NULL. */
+static const char *
+auth_bearer_value(const char *authorization)
+{
+    const char *cand;
+
+    if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return NULL;
+    for (cand = authorization + 7; *cand == ' '; cand++)
+        ;
+    return cand;
+}
+
 /*
  * Is authorization "Bearer <token>"? The comparison touches every byte of
  * the configured token whatever the candidate is, so its timing says
@@ -17,16 +32,12 @@ int
 auth_bearer_ok(const char *authorization, const char *token,
     size_t token_len)
 {
-    const char    *cand;
+    const char    *cand = auth_bearer_value(authorization);
     size_t         cand_len, i;
     unsigned char  diff;
 
-    if (authorization == NULL || token_len == 0
-        || strncasecmp(authorization, "Bearer ", 7) != 0)
+    if (cand == NULL || token_len == 0)
         return 0;
-    cand = authorization + 7;
-    while (*cand == ' ')
-        cand++;
     cand_len = strlen(cand);
     diff = cand_len != token_len;
     for (i = 0; i < token_len; i++)
@@ -66,14 +77,10 @@ auth_admin_or_reply(const struct request *req, const struct config *cfg,
 int
 auth_channel_key(const char *authorization, struct db_owner *owner)
 {
-    const char *cand = authorization;
+    const char *cand = auth_bearer_value(authorization);
     uint8_t     raw[TOKEN_RAW_LEN];
 
-    if (cand == NULL || strncasecmp(cand, "Bearer ", 7) != 0)
-        return 0;
-    for (cand += 7; *cand == ' '; cand++)
-        ;
-    if (token_parse(AUTH_CHANNEL_PREFIX, cand, raw) < 0)
+    if (cand == NULL || token_parse(AUTH_CHANNEL_PREFIX, cand, raw) < 0)
         return 0;
     owner->channel = 1;
     token_hash(cand, owner->channel_hash);
@@ -111,13 +118,10 @@ auth_booking_or_reply(const struct request *req, const struct config *cfg,
     }
     if (auth_channel_key(cand, owner))
         return 0;
-    if (strncasecmp(cand, "Bearer ", 7) == 0) {
-        for (cand += 7; *cand == ' '; cand++)
-            ;
-        if (token_parse(AUTH_BOOKING_PREFIX, cand, raw) == 0) {
-            token_hash(cand, owner->token_hash);
-            return 0;
-        }
+    cand = auth_bearer_value(cand);
+    if (cand != NULL && token_parse(AUTH_BOOKING_PREFIX, cand, raw) == 0) {
+        token_hash(cand, owner->token_hash);
+        return 0;
     }
     response_error(res, 404, "booking_not_found", NULL,
         "no booking has this id");
