@@ -22,7 +22,11 @@ const struct db_stmt db_stmts_bookings[] = {
      * Idempotency-Key as stored or NULL, $2 as sent, $3 and $4 the
      * request line and body that fingerprint it. */
 #define BOOKING_RUN(op) \
-      "SELECT (k.r).*, k.replayed, k.token_box" \
+      "SELECT (k.r).*, k.replayed, k.token_box," \
+      /* a channel's buyer, which the row type has no room for; a new */ \
+      /* booking's is not yet visible here, and the request names it */ \
+      "       (SELECT b.customer_ref FROM bookings b" \
+      "         WHERE '" op "' <> 'book' AND b.id = (k.r).id)" \
       " FROM booking_run($1::text, $2::text," \
       "                  $3::text || E'\\n' || $4::text, '" op "'," \
       "                  $5::int8,"   /* show id (book), booking id */ \
@@ -166,7 +170,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
         goto out;
     }
-    if (PQntuples(res) != 1 || PQnfields(res) != 10) {
+    if (PQntuples(res) != 1 || PQnfields(res) != 11) {
         snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
             "columns", stmt->name, PQntuples(res), PQnfields(res));
         goto out;
@@ -178,8 +182,11 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     if (ret == BOOK_DB_ERROR)
         snprintf(db->err, sizeof(db->err), "%s: unknown outcome \"%s\"",
             stmt->name, outcome);
-    else if (!PQgetisnull(res, 0, 1))
+    else if (!PQgetisnull(res, 0, 1)) {
         db_row_booking(res, 0, out);
+        snprintf(out->customer_ref, sizeof(out->customer_ref), "%s",
+            PQgetvalue(res, 0, 10));    /* "" when NULL */
+    }
     idem->replayed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
     owner->has_box = idem->replayed && !PQgetisnull(res, 0, 9)
         && db_unhex(PQgetvalue(res, 0, 9), owner->box, DB_HASH_LEN) == 0;

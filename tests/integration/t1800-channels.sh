@@ -73,6 +73,12 @@ post_json /book "{\"show_id\":$capped,\"seat_count\":1,\"customer\":\"alice@exam
 check "and not a fifth" eq "$STATUS/$(jget .error)" "409/customer_limit"
 post_json /book "{\"show_id\":$capped,\"seat_count\":4,\"customer\":\"bob\"}" -H "$CH"
 check "bob gets his 4 through the same channel" eq "$STATUS" 201
+bb=$(jget .booking.id)
+NO_TOKEN=1 post_json "/bookings/$ab/confirm" "" -H "$CH"
+check "a confirm answers with the buyer's reference too" eq \
+    "$STATUS/$(jget .booking.customer)" "200/alice@example.org"
+NO_TOKEN=1 post_json "/bookings/$bb/cancel" "" -H "$CH"
+check "and a cancel" eq "$STATUS/$(jget .booking.customer)" "200/bob"
 post_json /book "{\"show_id\":$capped,\"seat_count\":1,\"customer\":\"bob\"}"
 check "only a channel names its customer: 400" eq "$STATUS/$(jget .field)" "400/customer"
 
