@@ -250,37 +250,33 @@ bookings_token_new(const struct idempotency *idem, struct db_owner *owner,
     char *token)
 {
     uint8_t raw[TOKEN_RAW_LEN];
-    size_t  i;
 
     if (token_new(AUTH_BOOKING_PREFIX, token, TOKEN_MAX) < 0
         || token_parse(AUTH_BOOKING_PREFIX, token, raw) < 0)
         return -1;
     token_hash(token, owner->token_hash);
-    owner->has_box = idem->db.key != NULL;
-    for (i = 0; owner->has_box && i < TOKEN_RAW_LEN; i++)
-        owner->box[i] = raw[i] ^ idem->pad[i];
+    owner->box_len = idem->db.key != NULL
+        ? idempotency_seal(idem, raw, owner->box) : 0;
     return 0;
 }
 
 /*
  * After a replay, the token is the one the first request made: opened
  * from its sealed copy, or none for a booking stored without one (by
- * the previous release).
+ * an older release), or sealed under another secret.
  */
 static void
 bookings_token_replayed(const struct idempotency *idem,
     const struct db_owner *owner, char *token)
 {
     uint8_t raw[TOKEN_RAW_LEN];
-    size_t  i, n = strlen(AUTH_BOOKING_PREFIX);
+    size_t  n = strlen(AUTH_BOOKING_PREFIX);
 
     if (!idem->db.replayed)
         return;
     token[0] = '\0';
-    if (!owner->has_box)
+    if (idempotency_open(idem, owner->box, owner->box_len, raw) < 0)
         return;
-    for (i = 0; i < TOKEN_RAW_LEN; i++)
-        raw[i] = owner->box[i] ^ idem->pad[i];
     memcpy(token, AUTH_BOOKING_PREFIX, n);
     if (token_b64url_encode(raw, sizeof(raw), token + n, TOKEN_MAX - n) < 0)
         token[0] = '\0';
@@ -385,7 +381,8 @@ bookings_create(struct handler_ctx *ctx)
         route_reply_db_failure(ctx, DB_ERROR);
         goto out;
     }
-    if (idempotency_key_or_reply(ctx->req, scope, canon, &idem, ctx->res) < 0)
+    if (idempotency_key_or_reply(ctx->req, scope,
+            ctx->cfg->secret_key, canon, &idem, ctx->res) < 0)
         goto out;
     idem.db.legacy_body = ctx->req->body;
     if (!owner.admin && !owner.channel && ctx->cfg->max_seats_per_booking > 0
@@ -455,7 +452,8 @@ bookings_change(struct handler_ctx *ctx, enum book_op op)
         return;
     idempotency_scope(ctx->req, &owner, scope, sizeof(scope));
     bookings_owner_name(&owner, who);
-    if (idempotency_key_or_reply(ctx->req, scope, who, &idem, ctx->res) < 0)
+    if (idempotency_key_or_reply(ctx->req, scope,
+            ctx->cfg->secret_key, who, &idem, ctx->res) < 0)
         return;
     idem.db.legacy_body = "";   /* the previous release's, for its keys */
     owner.hold_max_seconds = ctx->cfg->hold_max_seconds;

@@ -8,11 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sha256.h"
+
 static int config_env_int(const char *name, long def, long min, long max,
     int base, int *out);
-static int config_admin_token(struct config *cfg);
-static int config_token_read_file(const char *path, struct config *cfg);
-static int config_token_check(const char *name, struct config *cfg);
+static int config_secret_check(const char *name, const char *secret,
+    size_t len);
+static int config_secret_read_file(const char *name, const char *path,
+    char *buf, size_t size, size_t *len);
+static int config_secret(const char *name, int required, char *buf,
+    size_t size, size_t *len);
+static int config_secrets(struct config *cfg);
 
 /*
  * Parse value as an integer in [min, max] in the given base. On failure
@@ -49,81 +55,122 @@ config_env_int(const char *name, long def, long min, long max, int base,
     return 0;
 }
 
-/* The token must be printable ASCII without spaces, 16..255 bytes. */
+/*
+ * A secret must be printable ASCII without spaces, 16..255 bytes: name
+ * is the variable it came from, for the message.
+ */
 static int
-config_token_check(const char *name, struct config *cfg)
+config_secret_check(const char *name, const char *secret, size_t len)
 {
     size_t i;
 
-    if (cfg->admin_token_len < 16) {
-        fprintf(stderr, "booking: invalid %s: the admin token must be at "
-            "least 16 characters\n", name);
+    if (len < 16) {
+        fprintf(stderr, "booking: invalid %s: shorter than 16 characters\n",
+            name);
         return -1;
     }
-    for (i = 0; i < cfg->admin_token_len; i++) {
-        unsigned char c = (unsigned char) cfg->admin_token[i];
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) secret[i];
         if (c <= ' ' || c > '~') {
-            fprintf(stderr, "booking: invalid %s: the admin token must be "
-                "printable ASCII without spaces\n", name);
+            fprintf(stderr, "booking: invalid %s: it must be printable "
+                "ASCII without spaces\n", name);
             return -1;
         }
     }
     return 0;
 }
 
+/* The secret in file path (one line; its newline is not part of it). */
 static int
-config_token_read_file(const char *path, struct config *cfg)
+config_secret_read_file(const char *name, const char *path, char *buf,
+    size_t size, size_t *len)
 {
     FILE  *f;
     size_t n;
 
     f = fopen(path, "r");
     if (f == NULL) {
-        fprintf(stderr, "booking: invalid ADMIN_TOKEN_FILE=\"%s\": %s\n",
-            path, strerror(errno));
+        fprintf(stderr, "booking: invalid %s=\"%s\": %s\n", name, path,
+            strerror(errno));
         return -1;
     }
-    n = fread(cfg->admin_token, 1, sizeof(cfg->admin_token), f);
+    n = fread(buf, 1, size, f);
     fclose(f);
-    if (n == sizeof(cfg->admin_token)) {
-        fprintf(stderr, "booking: invalid ADMIN_TOKEN_FILE=\"%s\": longer "
-            "than %zu characters\n", path, sizeof(cfg->admin_token) - 2);
+    if (n == size) {
+        fprintf(stderr, "booking: invalid %s=\"%s\": longer than %zu "
+            "characters\n", name, path, size - 2);
         return -1;
     }
-    while (n > 0 && (cfg->admin_token[n - 1] == '\n'
-                     || cfg->admin_token[n - 1] == '\r'))
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         n--;
-    cfg->admin_token[n] = '\0';
-    cfg->admin_token_len = n;
-    return config_token_check("ADMIN_TOKEN_FILE", cfg);
+    buf[n] = '\0';
+    *len = n;
+    return config_secret_check(name, buf, n);
 }
 
+/*
+ * A secret given as NAME or in the file named by NAME_FILE (one of the
+ * two), into buf (size bytes) and *len. Neither set: -1 when required,
+ * else 0 with *len 0.
+ */
 static int
-config_admin_token(struct config *cfg)
+config_secret(const char *name, int required, char *buf, size_t size,
+    size_t *len)
 {
-    const char *token = getenv("ADMIN_TOKEN");
-    const char *file = getenv("ADMIN_TOKEN_FILE");
+    char        file_name[64];
+    const char *value = getenv(name), *file;
 
-    if (token != NULL && file != NULL) {
-        fprintf(stderr, "booking: invalid ADMIN_TOKEN_FILE: set either "
-            "ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both\n");
+    snprintf(file_name, sizeof(file_name), "%s_FILE", name);
+    file = getenv(file_name);
+    *len = 0;
+    if (value != NULL && file != NULL) {
+        fprintf(stderr, "booking: invalid %s: set either %s or %s, not "
+            "both\n", file_name, name, file_name);
         return -1;
     }
     if (file != NULL)
-        return config_token_read_file(file, cfg);
-    if (token == NULL) {
-        fprintf(stderr, "booking: invalid ADMIN_TOKEN: not set (set "
-            "ADMIN_TOKEN or ADMIN_TOKEN_FILE)\n");
+        return config_secret_read_file(file_name, file, buf, size, len);
+    if (value == NULL) {
+        if (!required)
+            return 0;
+        fprintf(stderr, "booking: invalid %s: not set (set %s or %s)\n",
+            name, name, file_name);
         return -1;
     }
-    cfg->admin_token_len = strlen(token);
-    if (cfg->admin_token_len >= sizeof(cfg->admin_token)) {
-        fprintf(stderr, "booking: invalid ADMIN_TOKEN: longer than %zu "
-            "characters\n", sizeof(cfg->admin_token) - 1);
+    *len = strlen(value);
+    if (*len >= size) {
+        fprintf(stderr, "booking: invalid %s: longer than %zu characters\n",
+            name, size - 1);
         return -1;
     }
-    memcpy(cfg->admin_token, token, cfg->admin_token_len + 1);
-    return config_token_check("ADMIN_TOKEN", cfg);
+    memcpy(buf, value, *len + 1);
+    return config_secret_check(name, buf, *len);
+}
+
+/*
+ * The admin token, and the service's secret key: SECRET_KEY, else the
+ * admin token, hashed under a label of its own so that the key is no
+ * credential (README, "Secrets").
+ */
+static int
+config_secrets(struct config *cfg)
+{
+    static const char label[] = "booking secret key v1";
+    char              key[CONFIG_TOKEN_MAX];
+    size_t            len;
+
+    if (config_secret("ADMIN_TOKEN", 1, cfg->admin_token,
+                      sizeof(cfg->admin_token), &cfg->admin_token_len) < 0
+        || config_secret("SECRET_KEY", 0, key, sizeof(key), &len) < 0)
+        return -1;
+    cfg->secret_key_from_admin = len == 0;
+    if (cfg->secret_key_from_admin)
+        hmac_sha256(cfg->admin_token, cfg->admin_token_len, label,
+            sizeof(label) - 1, cfg->secret_key);
+    else
+        hmac_sha256(key, len, label, sizeof(label) - 1, cfg->secret_key);
+    memset(key, 0, sizeof(key));
+    return 0;
 }
 
 /*
@@ -193,5 +240,5 @@ config_load(struct config *cfg, enum config_for who)
                           &cfg->hold_max_extends) < 0)
         return -1;
 
-    return config_admin_token(cfg);
+    return config_secrets(cfg);
 }

@@ -4,6 +4,7 @@
 /* Settings read once from the environment at start-up; see README. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CONFIG_TOKEN_MAX 256
 
@@ -32,6 +33,10 @@ struct config {
     int         idem_refused_seconds;    /* keys of refused requests kept */
     char        admin_token[CONFIG_TOKEN_MAX];
     size_t      admin_token_len;
+    /* Keys what the database must not open by itself: SECRET_KEY's
+     * HMAC, or the admin token's when it is not set (then 1). */
+    uint8_t     secret_key[32];
+    int         secret_key_from_admin;
 };
 
 int config_load(struct config *cfg, enum config_for who);

@@ -378,6 +378,18 @@ db_unhex(const char *in, uint8_t *out, size_t len)
     return 0;
 }
 
+/* The reverse, for at most max bytes: how many, or 0 if in is anything else. */
+size_t
+db_unhex_any(const char *in, uint8_t *out, size_t max)
+{
+    size_t n = strlen(in);
+
+    if (n < 2 || n % 2 != 0 || (n - 2) / 2 > max
+        || db_unhex(in, out, (n - 2) / 2) < 0)
+        return 0;
+    return (n - 2) / 2;
+}
+
 static int
 db_hexval(char c)
 {

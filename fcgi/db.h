@@ -100,18 +100,19 @@ struct db_idem {
 };
 
 #define DB_HASH_LEN 32      /* a SHA-256 */
+#define DB_BOX_MAX  48      /* a sealed token and its check */
 
 /*
  * Who a booking operation is for. Book: token_hash is the new booking's
  * token's; confirm, cancel, get: the presented token's, or admin.
- * has_box and box: in, a keyed booking's token sealed for a retry; out,
- * after a replay, what the first request stored (has_box 0: none).
+ * box_len and box: in, a keyed booking's token sealed for a retry; out,
+ * after a replay, what the first request stored (box_len 0: none).
  */
 struct db_owner {
     int     admin;
     uint8_t token_hash[DB_HASH_LEN];
-    int     has_box;
-    uint8_t box[DB_HASH_LEN];
+    size_t  box_len;
+    uint8_t box[DB_BOX_MAX];
     /* book: who books and for whom ("addr ..."; NULL for the admin), and
      * the client's caps on holds (0: none) */
     const char *client;

@@ -127,7 +127,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     struct db_booking *out)
 {
     char                sid[24], nseats[24], hold[16];
-    char                hash[2 * DB_HASH_LEN + 3], box[2 * DB_HASH_LEN + 3];
+    char                hash[2 * DB_HASH_LEN + 3], box[2 * DB_BOX_MAX + 3];
     char                holds[16], held[16], chan[2 * DB_HASH_LEN + 3];
     char                maxs[16], maxn[16];
     /* the token hash: a new booking's, or the one presented */
@@ -137,7 +137,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
                                      idem->request, idem->body, sid, nseats,
                                      hold_seconds > 0 ? hold : NULL,
                                      token ? hash : NULL,
-                                     owner->has_box ? box : NULL,
+                                     owner->box_len > 0 ? box : NULL,
                                      owner->admin ? "t" : "f",
                                      owner->client, owner->customer,
                                      owner->max_live_holds > 0 ? holds : NULL,
@@ -161,7 +161,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     snprintf(maxn, sizeof(maxn), "%d", owner->hold_max_extends);
     snprintf(held, sizeof(held), "%d", owner->max_held_seats);
     db_hex(owner->token_hash, DB_HASH_LEN, hash);
-    db_hex(owner->box, DB_HASH_LEN, box);
+    db_hex(owner->box, owner->box_len, box);
     db_hex(owner->channel_hash, DB_HASH_LEN, chan);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
         res = db_exec_keyed(db, stmt, idem->key != NULL, 19, params, &st);
@@ -188,8 +188,10 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
             PQgetvalue(res, 0, 10));    /* "" when NULL */
     }
     idem->replayed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
-    owner->has_box = idem->replayed && !PQgetisnull(res, 0, 9)
-        && db_unhex(PQgetvalue(res, 0, 9), owner->box, DB_HASH_LEN) == 0;
+    owner->box_len = 0;
+    if (idem->replayed && !PQgetisnull(res, 0, 9))
+        owner->box_len = db_unhex_any(PQgetvalue(res, 0, 9), owner->box,
+                                      DB_BOX_MAX);
 
 out:
     PQclear(res);

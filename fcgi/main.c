@@ -25,6 +25,11 @@ main(int argc, char **argv)
     setvbuf(stderr, NULL, _IOLBF, 0);
     if (config_load(&cfg, CONFIG_SERVER) < 0)
         return 2;
+    if (cfg.secret_key_from_admin)
+        fprintf(stderr, "booking-fcgi: SECRET_KEY is not set: the secret "
+            "key comes from the admin token, so changing that token also "
+            "loses the tokens kept for retries; set SECRET_KEY_FILE "
+            "(README, \"Secrets\")\n");
     fd = listen_open(&cfg, &bound);
     if (fd < 0)
         return fd == -2 ? 2 : 1;

@@ -145,7 +145,8 @@ shows_create(struct handler_ctx *ctx)
         route_reply_db_failure(ctx, DB_ERROR);
         goto out;
     }
-    if (idempotency_key_or_reply(ctx->req, "admin", canon, &idem, res) < 0)
+    if (idempotency_key_or_reply(ctx->req, "admin",
+            ctx->cfg->secret_key, canon, &idem, res) < 0)
         goto out;
 
     st = db_show_create(ctx->db, &idem.db, name, start_us, seats, cap,

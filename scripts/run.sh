@@ -91,6 +91,12 @@ if [ -z "${ADMIN_TOKEN:-}" ] && [ -z "${ADMIN_TOKEN_FILE:-}" ]; then
     token_note=$ADMIN_TOKEN
 fi
 
+# The service's secret key: a new one each run, as its PostgreSQL is.
+if [ -z "${SECRET_KEY:-}" ] && [ -z "${SECRET_KEY_FILE:-}" ]; then
+    SECRET_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    export SECRET_KEY
+fi
+
 # The examples' admin token, as the shell should read it.
 if [ -n "${ADMIN_TOKEN:-}" ]; then
     admin_set="ADMIN=$(printf %q "$ADMIN_TOKEN")"

@@ -62,6 +62,7 @@ done
 run_test "units/systemd-analyze" scripts/verify-units.sh
 
 export ADMIN_TOKEN="test-admin-token-$(date +%s)-$$"
+export SECRET_KEY="test-secret-key-$(date +%s)-$$"
 export WORKERS=${WORKERS:-4}
 # Short holds, so that the expiry tests wait seconds, not minutes.
 export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-3}

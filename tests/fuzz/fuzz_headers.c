@@ -45,6 +45,7 @@ fuzz_headers_idempotency(const char *value)
     struct request      req;
     struct response     res;
     struct idempotency *idem;
+    uint8_t             secret[32];
     int                 rc;
 
     /* On the heap, exactly its size, so that an overflow is caught. */
@@ -60,8 +61,9 @@ fuzz_headers_idempotency(const char *value)
     req.body = "{}";
     req.body_len = 2;
     response_init(&res);
-    rc = idempotency_key_or_reply(&req, "addr 192.0.2.1", req.body, idem,
-        &res);
+    memset(secret, 0x5a, sizeof(secret));
+    rc = idempotency_key_or_reply(&req, "addr 192.0.2.1", secret, req.body,
+        idem, &res);
     if (rc == 0 && (idem->db.legacy_key != value || strlen(value) == 0
                     || strlen(value) > IDEMPOTENCY_KEY_MAX
                     || strlen(idem->db.key) != IDEMPOTENCY_STORED_LEN

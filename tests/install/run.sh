@@ -218,6 +218,9 @@ check "and /run/booking (tmpfiles.d): booking:www-data 0750" \
     eq "$(in_ns stat -c '%U:%G %a' /run/booking)" "booking:www-data 750"
 check "an admin token for ADMIN_TOKEN_FILE: root:booking 0640, 43 characters" \
     eq "$(in_ns stat -c '%U:%G %a' /etc/booking/admin-token) $(in_ns cat /etc/booking/admin-token | wc -c)" "root:booking 640 43"
+check "and a secret key for SECRET_KEY_FILE: root:booking 0640, 43 characters, not the token" \
+    eq "$(in_ns stat -c '%U:%G %a' /etc/booking/secret-key) $(in_ns cat /etc/booking/secret-key | wc -c) $(sh_ns 'cmp -s /etc/booking/secret-key /etc/booking/admin-token || echo differ')" \
+    "root:booking 640 43 differ"
 check "/etc/default/booking is the example, readable by root and booking (0640)" \
     eq "$(in_ns stat -c '%U:%G %a' /etc/default/booking)/$(sh_ns 'cmp -s /etc/default/booking /usr/share/booking/examples/booking.env.example && echo same')" \
     "root:booking 640/same"
@@ -348,8 +351,8 @@ check "dpkg -r: exit 0, units stopped" eq \
     "$rc/$(in_ns systemctl is-active booking-fcgi.socket booking-fcgi.service booking-expire.timer | tr '\n' ' ')" \
     "0/inactive inactive inactive "
 check "binaries and units gone, the configuration kept" eq \
-    "$(sh_ns 'ls /usr/sbin/booking-fcgi /lib/systemd/system/booking-fcgi.service /etc/default/booking /etc/booking/admin-token 2>/dev/null' | tr '\n' ' ')" \
-    "/etc/booking/admin-token /etc/default/booking "
+    "$(sh_ns 'ls /usr/sbin/booking-fcgi /lib/systemd/system/booking-fcgi.service /etc/default/booking /etc/booking/admin-token /etc/booking/secret-key 2>/dev/null' | tr '\n' ' ')" \
+    "/etc/booking/admin-token /etc/booking/secret-key /etc/default/booking "
 out=$(TO=120 in_ns dpkg -P booking 2>&1); rc=$?
 echo "$out" | sed 's/^/#   dpkg: /'
 check "dpkg -P: exit 0, /etc/default/booking, the token and the site gone" eq \

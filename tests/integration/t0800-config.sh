@@ -20,7 +20,8 @@ try() {
 
 for bad in WORKERS=abc WORKERS=0 WORKERS=1x WORKERS=100000 FCGI_SOCKET_MODE=999 \
            LISTEN_BACKLOG=-1 DRAIN_SECONDS= DB_CONNECT_TIMEOUT=0 ADMIN_TOKEN=short \
-           "ADMIN_TOKEN=has space in it abc" DATABASE_URL= ADMIN_TOKEN_FILE=/nonexistent; do
+           "ADMIN_TOKEN=has space in it abc" DATABASE_URL= ADMIN_TOKEN_FILE=/nonexistent \
+           SECRET_KEY=short SECRET_KEY_FILE=/nonexistent; do
     var=${bad%%=*}
     try "$bad"
     check "$bad: exit status 2" eq "$RC" 2
@@ -36,3 +37,12 @@ check "nothing was bound" test ! -e "$sock"
 echo "file-token-0123456789" >"$TMP_T/token"
 UNSET=ADMIN_TOKEN try ADMIN_TOKEN_FILE="$TMP_T/token" FCGI_SOCKET=/nonexistent-dir/x.sock
 check "a valid ADMIN_TOKEN_FILE is accepted (fails later, on the socket, with 1)" eq "$RC" 1
+check "without SECRET_KEY, the start says where the key comes from" \
+    eq "$(echo "$ERR" | grep -c 'SECRET_KEY is not set')" 1
+echo "file-secret-key-0123456789" >"$TMP_T/secret"
+try SECRET_KEY_FILE="$TMP_T/secret" FCGI_SOCKET=/nonexistent-dir/x.sock
+check "a valid SECRET_KEY_FILE is accepted, and nothing said of it" \
+    eq "$RC/$(echo "$ERR" | grep -c SECRET_KEY)" "1/0"
+try SECRET_KEY=secret-key-0123456789 SECRET_KEY_FILE="$TMP_T/secret"
+check "both SECRET_KEY and SECRET_KEY_FILE: exit status 2 naming them" \
+    eq "$RC/$(echo "$ERR" | grep -c 'set either SECRET_KEY or SECRET_KEY_FILE')" "2/1"

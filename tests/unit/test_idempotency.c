@@ -1,4 +1,4 @@
-/* Unit tests of whose an Idempotency-Key is: the scope, by client and, for IPv6, by /64. */
+/* Unit tests of whose an Idempotency-Key is (the scope, by client and, for IPv6, by /64) and of the token sealed for a retry. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include "idempotency.h"
 
 static const char *scope_of(const char *remote_addr, char *buf);
+static void keyed(const char *scope, uint8_t fill, struct idempotency *idem);
 
 static const char *
 scope_of(const char *remote_addr, char *buf)
@@ -74,6 +75,61 @@ test_admin_and_channel(void **state)
     assert_memory_equal(buf, "key abab", 8);
 }
 
+/* idem for key "order-42" of scope, with secret (SHA256_LEN bytes). */
+static void
+keyed(const char *scope, uint8_t fill, struct idempotency *idem)
+{
+    struct request  req;
+    struct response res;
+    uint8_t         secret[32];
+
+    memset(&req, 0, sizeof(req));
+    memset(&res, 0, sizeof(res));
+    memset(secret, fill, sizeof(secret));
+    req.method = "POST";
+    req.path = "/book";
+    req.idempotency_key = "order-42";
+    assert_int_equal(idempotency_key_or_reply(&req, scope, secret, "{}",
+                                              idem, &res), 0);
+}
+
+static void
+test_seal_open(void **state)
+{
+    struct idempotency a, b, other;
+    uint8_t            raw[IDEMPOTENCY_PAD_LEN], out[IDEMPOTENCY_PAD_LEN];
+    uint8_t            box[IDEMPOTENCY_BOX_LEN];
+    size_t             i;
+
+    (void) state;
+    for (i = 0; i < sizeof(raw); i++)
+        raw[i] = (uint8_t) (i * 7 + 1);
+    keyed("addr 192.0.2.7", 1, &a);
+    keyed("addr 192.0.2.7", 2, &b);         /* another secret */
+    keyed("addr 192.0.2.8", 1, &other);     /* another client */
+    /* the stored key needs no secret: a new secret finds the old keys */
+    assert_string_equal(a.key, b.key);
+    assert_string_not_equal(a.key, other.key);
+    assert_memory_not_equal(a.pad, b.pad, IDEMPOTENCY_PAD_LEN);
+
+    assert_int_equal(idempotency_seal(&a, raw, box), IDEMPOTENCY_BOX_LEN);
+    assert_memory_not_equal(box, raw, IDEMPOTENCY_PAD_LEN);
+    assert_int_equal(idempotency_open(&a, box, sizeof(box), out), 0);
+    assert_memory_equal(out, raw, sizeof(raw));
+    /* under another secret or for another client: no token, not a wrong one */
+    assert_int_equal(idempotency_open(&b, box, sizeof(box), out), -1);
+    assert_int_equal(idempotency_open(&other, box, sizeof(box), out), -1);
+    box[IDEMPOTENCY_BOX_LEN - 1] ^= 1;
+    assert_int_equal(idempotency_open(&a, box, sizeof(box), out), -1);
+    assert_int_equal(idempotency_open(&a, box, 40, out), -1);
+
+    /* the previous release's box: the token under the unkeyed pad */
+    for (i = 0; i < IDEMPOTENCY_PAD_LEN; i++)
+        box[i] = raw[i] ^ a.legacy_pad[i];
+    assert_int_equal(idempotency_open(&b, box, IDEMPOTENCY_PAD_LEN, out), 0);
+    assert_memory_equal(out, raw, sizeof(raw));
+}
+
 int
 main(void)
 {
@@ -81,6 +137,7 @@ main(void)
         cmocka_unit_test(test_ipv4_as_is),
         cmocka_unit_test(test_ipv6_by_64),
         cmocka_unit_test(test_admin_and_channel),
+        cmocka_unit_test(test_seal_open),
     };
 
     return cmocka_run_group_tests_name("idempotency", tests, NULL, NULL);
