@@ -25,7 +25,7 @@ endif
 ALL_CFLAGS   = $(WARN) $(OPT) -D_DEFAULT_SOURCE -DBOOKING_VERSION='"$(VERSION)"' \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 ALL_LDFLAGS := $(OPT) $(LDFLAGS)
-LIBS         = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS         = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \

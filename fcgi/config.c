@@ -19,6 +19,7 @@ static int config_secret_read_file(const char *name, const char *path,
 static int config_secret(const char *name, int required, char *buf,
     size_t size, size_t *len);
 static int config_secrets(struct config *cfg);
+static int config_deadline(struct config *cfg);
 
 /*
  * Parse value as an integer in [min, max] in the given base. On failure
@@ -174,6 +175,53 @@ config_secrets(struct config *cfg)
 }
 
 /*
+ * The request's deadline and the server's own timeouts, in the order
+ * that makes each answer come from the worker: lock timeout <= statement
+ * timeout <= REQUEST_DEADLINE_MS (by default four fifths of it, so that
+ * a statement that started at once is rolled back by the server, a
+ * known outcome, before the worker must give up on it), and the
+ * deadline at least 2 s below
+ * nginx's fastcgi_read_timeout (NGINX_READ_TIMEOUT), or nginx answers
+ * 504 first and the client never learns what the worker knew.
+ */
+static int
+config_deadline(struct config *cfg)
+{
+    int nginx_s;
+
+    if (config_env_int("REQUEST_DEADLINE_MS", 5000, 500, 600000, 10,
+                       &cfg->deadline_ms) < 0
+        || config_env_int("NGINX_READ_TIMEOUT", 30, 1, 3600, 10,
+                          &nginx_s) < 0
+        || config_env_int("DB_STATEMENT_TIMEOUT_MS", cfg->deadline_ms / 5 * 4,
+                          100, 600000, 10, &cfg->statement_timeout_ms) < 0
+        || config_env_int("DB_LOCK_TIMEOUT_MS",
+                          cfg->statement_timeout_ms < 2000
+                              ? cfg->statement_timeout_ms : 2000,
+                          10, 600000, 10, &cfg->lock_timeout_ms) < 0)
+        return -1;
+    if ((int64_t) cfg->deadline_ms + 2000 > (int64_t) nginx_s * 1000) {
+        fprintf(stderr, "booking: invalid REQUEST_DEADLINE_MS=%d: it must "
+            "be at least 2000 ms below nginx's fastcgi_read_timeout "
+            "(NGINX_READ_TIMEOUT=%d s)\n", cfg->deadline_ms, nginx_s);
+        return -1;
+    }
+    if (cfg->statement_timeout_ms > cfg->deadline_ms) {
+        fprintf(stderr, "booking: invalid DB_STATEMENT_TIMEOUT_MS=%d: above "
+            "REQUEST_DEADLINE_MS=%d\n", cfg->statement_timeout_ms,
+            cfg->deadline_ms);
+        return -1;
+    }
+    if (cfg->lock_timeout_ms > cfg->statement_timeout_ms) {
+        fprintf(stderr, "booking: invalid DB_LOCK_TIMEOUT_MS=%d: above "
+            "DB_STATEMENT_TIMEOUT_MS=%d\n", cfg->lock_timeout_ms,
+            cfg->statement_timeout_ms);
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * Fill cfg from the environment for the server or for booking-expire.
  * Returns 0, or -1 after naming the bad variable on stderr (the caller
  * exits with status 2).
@@ -192,13 +240,9 @@ config_load(struct config *cfg, enum config_for who)
         fprintf(stderr, "booking: invalid DATABASE_URL: not set\n");
         return -1;
     }
-    /* Both well below nginx's fastcgi_read_timeout (30 s). */
     if (config_env_int("DB_CONNECT_TIMEOUT", 2, 1, 60, 10,
                        &cfg->db_connect_timeout) < 0
-        || config_env_int("DB_STATEMENT_TIMEOUT_MS", 5000, 100, 25000, 10,
-                          &cfg->statement_timeout_ms) < 0
-        || config_env_int("DB_LOCK_TIMEOUT_MS", 2000, 10, 25000, 10,
-                          &cfg->lock_timeout_ms) < 0)
+        || config_deadline(cfg) < 0)
         return -1;
     /* FAILED_RETENTION_DAYS=0 is refused, not read as "for ever" or
      * "at once": no setting lets FAILED rows grow without bound, and

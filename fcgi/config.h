@@ -19,6 +19,7 @@ struct config {
     int         workers;
     int         drain_seconds;   /* SIGTERM: time for in-flight requests */
     int         db_connect_timeout;
+    int         deadline_ms;     /* a request's time in the worker */
     int         statement_timeout_ms;
     int         lock_timeout_ms;
     int         hold_ttl_seconds;    /* how long a hold lasts */

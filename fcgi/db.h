@@ -25,6 +25,10 @@ struct db {
     const struct config *cfg;            /* URL and timeouts */
     const char     *application_name;
     time_t          next_connect;        /* no retry before this second */
+    int64_t         deadline;            /* the request's, CLOCK_MONOTONIC
+                                            ms; 0: none */
+    int             in_doubt;            /* a write of this request may
+                                            have committed unanswered */
     char            err[DB_ERR_LEN];     /* last error, for the log only */
     char            sqlstate[6];
     uint64_t        errors;              /* for /metrics: failed statements */
@@ -37,6 +41,7 @@ enum db_status {
     DB_UNAVAILABLE,     /* connection down, overloaded, timed out: 503 */
     DB_UNKNOWN,         /* connection lost mid-write: may have committed */
     DB_KEY_REUSED,      /* the Idempotency-Key came with another request */
+    DB_READ_ONLY,       /* db_ping: the server takes no writes: 503 */
     DB_ERROR            /* a bug or an unexpected answer: 500 */
 };
 
@@ -149,6 +154,8 @@ void db_init(struct db *db, const struct config *cfg,
     const char *application_name);
 void db_cleanup(struct db *db);
 int db_connect(struct db *db);
+void db_request_begin(struct db *db, int64_t deadline);
+int64_t db_now_ms(void);
 int db_connected(const struct db *db);
 enum db_status db_expire_totals(struct db *db, int64_t *holds);
 enum db_status db_ping(struct db *db);

@@ -144,6 +144,13 @@ route_reply_db_failure(struct handler_ctx *ctx, enum db_status st)
         response_header(ctx->res, "Retry-After: 1");
         return;
     }
+    if (st == DB_READ_ONLY) {
+        response_error(ctx->res, 503, "database_read_only", NULL,
+            "the database takes no writes at the moment (a standby, or "
+            "made read-only): retry shortly");
+        response_header(ctx->res, "Retry-After: 1");
+        return;
+    }
     if (st == DB_UNKNOWN) {
         /* No Retry-After: a blind retry could do it twice. */
         response_error(ctx->res, 503, "outcome_unknown", NULL,

@@ -76,6 +76,7 @@ static void worker_close_after(FCGX_Request *fr);
 static int worker_crowded(struct worker *w);
 static int worker_round(struct worker *w, int npfd);
 static void worker_serve(struct worker *w, FCGX_Request *fr);
+static int64_t worker_deadline(const struct worker *w, FCGX_Request *fr);
 static void worker_read_body(struct worker *w, FCGX_Request *fr,
     struct request *req);
 static const char *worker_request_id(FCGX_Request *fr, char *buf,
@@ -448,6 +449,34 @@ worker_log(const struct request *req, int status, const struct timespec *start)
     return (int64_t) (ms * 1000);
 }
 
+/*
+ * The request's deadline, in CLOCK_MONOTONIC milliseconds: its
+ * REQUEST_DEADLINE_MS counted from when nginx passed it on (REQUEST_START,
+ * nginx's $msec), so that the time it waited in the socket's queue counts
+ * too; from now when that is missing, or not within the last minute (a
+ * clock that jumped, another host's clock).
+ */
+static int64_t
+worker_deadline(const struct worker *w, FCGX_Request *fr)
+{
+    const char     *start = FCGX_GetParam("REQUEST_START", fr->envp);
+    struct timespec now;
+    int64_t         now_ms, start_ms, waited = 0;
+    char           *end;
+    double          secs;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    now_ms = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (start != NULL) {
+        secs = strtod(start, &end);
+        start_ms = (int64_t) (secs * 1000.0);
+        if (*end == '\0' && end != start && start_ms <= now_ms
+            && now_ms - start_ms < 60000)
+            waited = now_ms - start_ms;
+    }
+    return db_now_ms() + w->cfg->deadline_ms - waited;
+}
+
 /* Turn the FastCGI request into a struct request, route it, answer it. */
 static void
 worker_serve(struct worker *w, FCGX_Request *fr)
@@ -478,6 +507,7 @@ worker_serve(struct worker *w, FCGX_Request *fr)
     if (req.query == NULL)
         req.query = "";
     worker_read_body(w, fr, &req);
+    db_request_begin(&w->db, worker_deadline(w, fr));
 
     response_init(&res);
     ctx.req = &req;
