@@ -370,7 +370,7 @@ target() {
     done
     echo "deadlocks: pg_stat_database's count, warm-up included; the server log's" \
          "'deadlock detected' lines:" \
-         "$(for s in spread hot hot-holds ceiling-spread ceiling-hot; do
+         "$(for s in spread hot hot-holds holds-spread channel-holds ceiling-spread ceiling-hot; do
                 printf '%s %s, ' "$s" "${DL_LOG[$s]}"; done | sed 's/, $//')"
     echo
     printf '%-26s %10s   %-11s %s\n' target figure goal result
