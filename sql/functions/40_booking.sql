@@ -36,7 +36,8 @@ CREATE OR REPLACE FUNCTION booking_none(p_outcome text) RETURNS booking_row
 -- holds the token whose SHA-256 is p_token_hash, and to the channel
 -- p_channel_id that made it (NULL: none) for its buyer p_customer_ref;
 -- p_client made it, for p_customer (what the caps of 45_limits.sql
--- count; NULL: none).
+-- count; NULL: none); a hold is counted in shard p_client_shard of
+-- p_client's caps (booking_limits(); NULL: none).
 --
 -- A booking takes its seats from one part that nobody else holds at
 -- that moment (FOR UPDATE SKIP LOCKED), or, when all parts with room
@@ -55,7 +56,8 @@ CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
                                       p_hold_seconds integer,
                                       p_token_hash bytea, p_client text,
                                       p_customer text, p_channel_id bigint,
-                                      p_customer_ref text)
+                                      p_customer_ref text,
+                                      p_client_shard smallint)
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -129,10 +131,10 @@ BEGIN
 
     INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
                           parts, part_seats, token_hash, client, customer,
-                          channel_id, customer_ref)
+                          channel_id, customer_ref, client_shard)
     VALUES (p_show_id, p_seat_count, v_status, v_expires, v_reason,
             v_parts, v_seats, p_token_hash, p_client, p_customer,
-            p_channel_id, p_customer_ref)
+            p_channel_id, p_customer_ref, p_client_shard)
     RETURNING * INTO v_booking;
     RETURN booking_view(v_outcome, v_booking);
 END;
@@ -310,7 +312,21 @@ BEGIN
 END;
 $$;
 
--- The previous release's signatures, which its workers call until they
+-- The previous release's signature of this release's booking, for its
+-- booking_run() until its workers are restarted: the hold in no shard,
+-- as its booking_limits() counts it (45_limits.sql).
+CREATE OR REPLACE FUNCTION book_seats(p_show_id bigint, p_seat_count integer,
+                                      p_hold_seconds integer,
+                                      p_token_hash bytea, p_client text,
+                                      p_customer text, p_channel_id bigint,
+                                      p_customer_ref text)
+RETURNS booking_row
+    LANGUAGE sql
+    RETURN book_seats(p_show_id, p_seat_count, p_hold_seconds, p_token_hash,
+                      p_client, p_customer, p_channel_id, p_customer_ref,
+                      NULL::smallint);
+
+-- The signatures of the releases before, which their workers call until they
 -- are restarted onto this one (sql/README.md, expand then contract): a
 -- booking without a token, and confirm and cancel by anyone, as they
 -- were, but only of the bookings made without a token or a channel:

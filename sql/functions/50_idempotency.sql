@@ -120,6 +120,8 @@ DECLARE
     v_customer text := p_customer;
     v_holds    integer := p_max_live_holds;
     v_held     integer := p_max_held_seats;
+    v_shards   integer := 1;
+    v_shard    smallint;
 BEGIN
     replayed := false;
     -- A channel's key: looked up on every request, so that a revoked
@@ -137,6 +139,10 @@ BEGIN
         v_customer := v_client || ' ' || p_customer_ref;
         v_holds := ch.max_live_holds;
         v_held := ch.max_held_seats;
+        -- A channel's holds are counted in shards when its caps are
+        -- large (45_limits.sql); an anonymous address's stay one queue,
+        -- which is right for one buyer, and leave no rows behind.
+        v_shards := client_shard_count(v_holds, v_held);
     END IF;
     -- A key the previous release stored in clear, for a booking only:
     -- confirm and cancel are safe to run again, and a key written as
@@ -172,14 +178,16 @@ BEGIN
     IF p_op = 'book' AND p_seat_count > ch.max_seats_per_booking THEN
         v_limit := 'seat_limit';
     ELSIF p_op = 'book' THEN
-        v_limit := booking_limits(p_id, p_seat_count, p_hold_seconds,
-                                  v_client, v_customer, v_holds, v_held);
+        SELECT l.outcome, l.client_shard INTO v_limit, v_shard
+          FROM booking_limits(p_id, p_seat_count, p_hold_seconds, v_client,
+                              v_customer, v_holds, v_held, v_shards) l;
     END IF;
     r := CASE
         WHEN v_limit <> 'ok' THEN booking_none(v_limit)
         WHEN p_op = 'book'    THEN book_seats(p_id, p_seat_count,
                                    p_hold_seconds, p_token_hash, v_client,
-                                   v_customer, ch.id, p_customer_ref)
+                                   v_customer, ch.id, p_customer_ref,
+                                   v_shard)
         WHEN p_op = 'confirm' THEN confirm_booking(p_id, p_token_hash,
                                    p_admin, ch.id)
         WHEN p_op = 'cancel'  THEN cancel_booking(p_id, p_token_hash,

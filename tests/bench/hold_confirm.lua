@@ -1,20 +1,35 @@
--- wrk script: hold 2 seats (POST /book with "hold": true) on SHOW_ID,
--- then confirm the hold (POST /bookings/{id}/confirm), over and over.
+-- wrk script: hold 2 seats (POST /book with "hold": true), then confirm
+-- the hold (POST /bookings/{id}/confirm), over and over. The show is
+-- SHOW_ID, or with SHOW_FIRST and SHOW_COUNT a random one of that many
+-- consecutive ids (a hold each). With BENCH_AUTH set, each hold carries
+-- "Authorization: <BENCH_AUTH>" (a channel's "Bearer key_..."), so that
+-- it counts against that channel's caps.
 -- Each 201 hold queues its booking id and token in this thread; the next
 -- request the thread sends confirms a queued hold with its token (as its
 -- owner), else makes a new one, so
 -- holds and confirms alternate. done() prints the acknowledged holds
 -- and confirms, which make bench checks against the database.
 -- usage: SHOW_ID=1 wrk -t2 -c64 -d10s -s tests/bench/hold_confirm.lua URL
-local show = os.getenv("SHOW_ID") or "1"
-local hold_body = '{"show_id":' .. show .. ',"seat_count":2,"hold":true}'
-local hold_hdrs = { ["Content-Type"] = "application/json" }
+--        SHOW_FIRST=1 SHOW_COUNT=1000 BENCH_AUTH="Bearer key_..." wrk ...
+local first = tonumber(os.getenv("SHOW_FIRST") or os.getenv("SHOW_ID") or "1")
+local count = tonumber(os.getenv("SHOW_COUNT") or "1")
+local auth = os.getenv("BENCH_AUTH")
+local hold_hdrs = { ["Content-Type"] = "application/json",
+                    ["Authorization"] = auth }
 local pending = {}          -- {id, token} held and not yet confirmed, this thread
 local threads = {}
+local nthreads = 0
 holds, confirms = 0, 0      -- globals: done() reads them with thread:get
 
+-- Runs in wrk's main Lua state: give each thread its own seed.
 function setup(thread)
+    nthreads = nthreads + 1
+    thread:set("seed", nthreads)
     table.insert(threads, thread)
+end
+
+function init(args)
+    math.randomseed(os.time() * 1000 + (seed or 0))
 end
 
 function request()
@@ -23,7 +38,9 @@ function request()
         return wrk.format("POST", "/bookings/" .. hold[1] .. "/confirm",
                           { ["Authorization"] = "Bearer " .. hold[2] }, "")
     end
-    return wrk.format("POST", "/book", hold_hdrs, hold_body)
+    local show = first + math.random(0, count - 1)
+    return wrk.format("POST", "/book", hold_hdrs,
+                      '{"show_id":' .. show .. ',"seat_count":2,"hold":true}')
 end
 
 function response(status, hdrs, body)

@@ -84,7 +84,8 @@ sql "WITH s AS (
             seats
        FROM (VALUES ('spread', 0, 1000, 500), ('hot', 2000, 1, 200000),
                     ('hot-holds', 3000, 1, 200000), ('ceiling-spread', 4000, 1000, 500),
-                    ('ceiling-hot', 6000, 1, 200000)) AS k (kind, o, n, seats),
+                    ('ceiling-hot', 6000, 1, 200000), ('holds-spread', 7000, 1000, 500))
+            AS k (kind, o, n, seats),
             generate_series(1, n) AS g
       ORDER BY o, g
       RETURNING id, total_seats)
@@ -97,7 +98,7 @@ while read -r kind first n; do
 done < <(sql "SELECT split_part(name, ' ', 2), min(id),
                      CASE WHEN max(id) - min(id) + 1 = count(*) THEN count(*) END
                 FROM shows GROUP BY 1")
-[ "${#FIRST[@]}" -eq 5 ] || { say "data load failed"; exit 2; }
+[ "${#FIRST[@]}" -eq 6 ] || { say "data load failed"; exit 2; }
 
 # --- The ceiling's SQL: the worker's own statement, not a copy ---------
 # A program linked with the worker's own database layer prints a
@@ -298,6 +299,30 @@ bench_wrk list '/shows?limit=1000'
 SHOW_FIRST=$S SHOW_COUNT=1000 BENCH_OP=show bench_wrk show / tests/bench/random_show.lua
 dl_settle hot-holds
 
+# Holds on spread shows, anonymous (no caps, LIMITS=off), then by one
+# channel with caps on its holds that this load never reaches (64
+# connections hold at most 64 at once): what counting a busy channel's
+# holds exactly costs (sql/functions/45_limits.sql).
+# bench_holds NAME [AUTH]
+bench_holds() {
+    local H=${FIRST[holds-spread]} holds confirms pairs
+    dl_start
+    SHOW_FIRST=$H SHOW_COUNT=1000 BENCH_AUTH=${2:-} \
+        bench_wrk "$1" /book tests/bench/hold_confirm.lua
+    read -r holds confirms pairs < <(awk '/^bench: holds/ { print $3, $5, $7 }' "$STACK_DIR/$1.wrk")
+    NOTE[$1]="$pairs pairs/s${3:+, $3}"
+    ACKED=$holds check "$1" "$H" 1000 "$confirms"
+    dl_ended
+    dl_settle "$1"
+}
+bench_holds holds-spread
+channel_key=$(curl -s -X POST "$BASE_URL/admin/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' \
+    -d '{"name":"bench","limits":{"max_live_holds":1000,"max_held_seats":10000}}' \
+    | sed -n 's/.*"secret":"\(key_[A-Za-z0-9_-]*\)".*/\1/p')
+[ -n "$channel_key" ] || { say "POST /admin/keys gave no key"; exit 2; }
+bench_holds channel-holds "Bearer $channel_key" "a channel, caps 1000/10000"
+
 # After the wrk runs: what the workers grew to (VmRSS, kB).
 read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
         awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done \
@@ -331,20 +356,21 @@ target() {
     echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
          "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
-    echo "stack: LIMITS=off (every per-client limit lifted), nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
+    echo "stack: LIMITS=off (every per-client limit lifted; channel-holds runs under its channel's caps), nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
          "(VmRSS min $rss_min kB, max $rss_max kB after the wrk runs), PostgreSQL $pg_version"
     echo "postgres: $pg_settings"
     echo "load: wrk -t2 -c$CONNS, ${SECS}s per scenario after ${WARM}s warm-up; measured ${ran}s"
     echo
     printf '%-16s %10s %9s %9s %8s %7s %9s  %s\n' scenario req/s 'p50 ms' 'p99 ms' \
         non-2xx errors deadlocks note
-    for s in spread hot hot-holds list show ceiling-spread ceiling-hot ceiling-list; do
+    for s in spread hot hot-holds list show holds-spread channel-holds \
+             ceiling-spread ceiling-hot ceiling-list; do
         printf '%-16s %10.1f %9.2f %9.2f %8d %7d %9s  %s\n' "$s" "${RPS[$s]}" "${P50[$s]}" \
             "${P99[$s]}" "${NON[$s]}" "${ERR[$s]}" "${DL[$s]:--}" "${NOTE[$s]:-}"
     done
     echo "deadlocks: pg_stat_database's count, warm-up included; the server log's" \
          "'deadlock detected' lines:" \
-         "$(for s in spread hot hot-holds ceiling-spread ceiling-hot; do
+         "$(for s in spread hot hot-holds holds-spread channel-holds ceiling-spread ceiling-hot; do
                 printf '%s %s, ' "$s" "${DL_LOG[$s]}"; done | sed 's/, $//')"
     echo
     printf '%-26s %10s   %-11s %s\n' target figure goal result
@@ -356,7 +382,7 @@ target() {
     target 'hot p99 ms' "${P99[hot]}" '<=' 50
     echo
     if [ "$broken" -eq 0 ]; then
-        echo "invariants: ok after spread, hot, hot-holds, ceiling-spread, ceiling-hot"
+        echo "invariants: ok after spread, hot, hot-holds, holds-spread, channel-holds, ceiling-spread, ceiling-hot"
     else
         echo "invariants: FAILED:$INVARIANTS"
     fi
