@@ -88,8 +88,8 @@ left_of() {
 # guesses BASE: 12 wrong booking tokens at once, as "STATUS:COUNT ...".
 guesses() {
     local urls=() i
-    for i in $(seq 1 12); do urls+=("$1/bookings/1"); done
-    curl -s -o /dev/null -w '%{http_code}\n' -H "$STRANGER" "${urls[@]}" \
+    for i in $(seq 1 12); do urls+=(-o /dev/null "$1/bookings/1"); done
+    curl -s -w '%{http_code}\n' -H "$STRANGER" "${urls[@]}" \
         | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}'
 }
 
