@@ -28,7 +28,7 @@ ALL_LDFLAGS := $(OPT) $(LDFLAGS)
 LIBS         = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 # Everything but main() goes into a library that the unit tests link too.
-LIB_SRC  := fcgi/auth.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \
+LIB_SRC  := fcgi/auth.c fcgi/authfail.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \
             fcgi/db.c fcgi/db_bookings.c fcgi/db_channels.c \
             fcgi/db_expire.c fcgi/db_shows.c \
             fcgi/envfile.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \

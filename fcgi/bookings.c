@@ -285,12 +285,14 @@ bookings_token_replayed(const struct idempotency *idem,
 /*
  * Who books. With the admin token: the admin, who has no caps. With a
  * channel's key: that channel, whose caps the database reads with the
- * key (an unknown or revoked key is 401 from there). Without a
- * credential: an anonymous client, known by its address (client, of
- * size bytes, "addr 192.0.2.1"), which is also whose seats they are,
- * with the caps of the configuration. Any other credential: 401.
- * client is also the namespace of the Idempotency-Key. Returns 0, or -1
- * after answering.
+ * key (an unknown or revoked key is 401 from there, which the caller
+ * counts as a failed authentication). Without a credential: an
+ * anonymous client, known by its address (client, of size bytes, "addr
+ * 192.0.2.1"), which is also whose seats they are, with the caps of the
+ * configuration. Any other credential: 401, counted. Any credential but
+ * the admin token is first put to auth_guard_or_reply() (429). client
+ * is also the namespace of the Idempotency-Key. Returns 0, or -1 after
+ * answering.
  */
 static int
 bookings_client_or_reply(struct handler_ctx *ctx, struct db_owner *owner,
@@ -302,7 +304,10 @@ bookings_client_or_reply(struct handler_ctx *ctx, struct db_owner *owner,
     if (auth != NULL && auth_bearer_ok(auth, cfg->admin_token,
                                        cfg->admin_token_len)) {
         owner->admin = 1;
+    } else if (auth != NULL && auth_guard_or_reply(ctx) < 0) {
+        return -1;
     } else if (auth != NULL && !auth_channel_key(auth, owner)) {
+        auth_failed(ctx);
         response_error(ctx->res, 401, "unauthorized", NULL,
             "book without a credential, with a channel's key, or with the "
             "admin token");
@@ -399,6 +404,8 @@ bookings_create(struct handler_ctx *ctx)
     }
     r = db_booking_run(ctx->db, &idem.db, BOOK_OP_CREATE, show_id, seats,
         hold ? ctx->cfg->hold_ttl_seconds : 0, &owner, &booking);
+    if (r == BOOK_UNAUTHORIZED)
+        auth_failed(ctx);
     bookings_token_replayed(&idem, &owner, token);
     /* the request's own: a replay's body names the same */
     if (owner.customer_ref != NULL && booking.id != 0)
@@ -434,8 +441,10 @@ bookings_owner_name(const struct db_owner *owner, char *buf)
 /*
  * Confirm, cancel or extend ctx->id, for its owner: the holder of its
  * token, the channel that made it, or the admin (401 without a
- * credential, 404 for a wrong one, as for an unknown id). The body must be empty or {} (else 415 or 400, before
- * anything is stored); both mean the same request, so the
+ * credential, 404 for a wrong one, as for an unknown id, and counted
+ * against the address as a failed authentication; 429 while it has
+ * failed too often). The body must be empty or {} (else 415 or 400,
+ * before anything is stored); both mean the same request, so the
  * Idempotency-Key fingerprint takes who asks instead of the body.
  */
 static void
@@ -446,8 +455,9 @@ bookings_change(struct handler_ctx *ctx, enum book_op op)
     struct idempotency idem;
     char               scope[IDEMPOTENCY_SCOPE_MAX];
     char               who[BOOKINGS_WHO_MAX];
+    enum book_result   r;
 
-    if (auth_booking_or_reply(ctx->req, ctx->cfg, &owner, ctx->res) < 0
+    if (auth_booking_or_reply(ctx, &owner) < 0
         || json_body_empty_or_reply(ctx->req, ctx->res) < 0)
         return;
     idempotency_scope(ctx->req, &owner, scope, sizeof(scope));
@@ -458,11 +468,13 @@ bookings_change(struct handler_ctx *ctx, enum book_op op)
     idem.db.legacy_body = "";   /* the previous release's, for its keys */
     owner.hold_max_seconds = ctx->cfg->hold_max_seconds;
     owner.hold_max_extends = ctx->cfg->hold_max_extends;
-    bookings_reply(ctx, op,
-        db_booking_run(ctx->db, &idem.db, op, ctx->id, 0,
-                       op == BOOK_OP_EXTEND ? ctx->cfg->hold_ttl_seconds : 0,
-                       &owner, &booking),
-        &booking, &idem, "");
+    r = db_booking_run(ctx->db, &idem.db, op, ctx->id, 0,
+        op == BOOK_OP_EXTEND ? ctx->cfg->hold_ttl_seconds : 0, &owner,
+        &booking);
+    /* a wrong token or an unknown id: the same failure from outside */
+    if (r == BOOK_NOT_FOUND && !owner.admin)
+        auth_failed(ctx);
+    bookings_reply(ctx, op, r, &booking, &idem, "");
 }
 
 /* POST /bookings/{id}/confirm -> 200 CONFIRMED (again on a retry), or 409. */
@@ -492,7 +504,9 @@ bookings_extend(struct handler_ctx *ctx)
 
 /*
  * GET /bookings/{id} -> 200 {"booking":{...}}, for its owner: 401
- * without a credential, 404 for an unknown id or a wrong token alike.
+ * without a credential, 404 for an unknown id or a wrong token alike
+ * (counted as a failed authentication), 429 auth_rate_limited while
+ * the address has failed too often.
  */
 void
 bookings_get(struct handler_ctx *ctx)
@@ -502,11 +516,13 @@ bookings_get(struct handler_ctx *ctx)
     json_object      *answer;
     enum db_status    st;
 
-    if (auth_booking_or_reply(ctx->req, ctx->cfg, &owner, ctx->res) < 0)
+    if (auth_booking_or_reply(ctx, &owner) < 0)
         return;
     st = db_booking_get(ctx->db, ctx->id, &owner, &booking);
 
     if (st == DB_NOT_FOUND) {
+        if (!owner.admin)
+            auth_failed(ctx);
         response_error(ctx->res, 404, "booking_not_found", NULL,
             "no booking has this id");
         return;

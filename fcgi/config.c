@@ -281,7 +281,11 @@ config_load(struct config *cfg, enum config_for who)
         || config_env_int("HOLD_MAX_SECONDS", 900, 1, 86400, 10,
                           &cfg->hold_max_seconds) < 0
         || config_env_int("HOLD_MAX_EXTENDS", 5, 0, 1000, 10,
-                          &cfg->hold_max_extends) < 0)
+                          &cfg->hold_max_extends) < 0
+        || config_env_int("AUTH_FAIL_BURST", 10, 0, 100000, 10,
+                          &cfg->auth_fail_burst) < 0
+        || config_env_int("AUTH_FAIL_RATE", 1, 0, 1000, 10,
+                          &cfg->auth_fail_rate) < 0)
         return -1;
 
     return config_secrets(cfg);

@@ -29,6 +29,10 @@ struct config {
     int         max_held_seats;
     int         hold_max_seconds;    /* extend: how far from its making */
     int         hold_max_extends;    /* and how many times */
+    /* failed authentications per client address: at once, then a
+     * second; 0 is none (LIMITS=off) */
+    int         auth_fail_burst;
+    int         auth_fail_rate;
     int         expire_batch;        /* holds released per transaction */
     int         failed_retention_days;   /* FAILED bookings kept, days */
     int         idem_refused_seconds;    /* keys of refused requests kept */

@@ -480,7 +480,8 @@ master_run(const struct config *cfg, int listen_fd, int bound)
     /* ~20 KB of slots: on the heap */
     m = calloc(1, sizeof(*m));
     if (m == NULL || (m->board = scoreboard_create()) == NULL) {
-        fprintf(stderr, "booking-fcgi: out of memory\n");
+        fprintf(stderr, "booking-fcgi: scoreboard_create() failed: %s\n",
+            strerror(errno));
         free(m);
         return 1;
     }

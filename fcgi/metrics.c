@@ -98,6 +98,15 @@ metrics_db(struct metrics *m, uint64_t errors, uint64_t reconnects)
     M_STORE(&m->db_reconnects, reconnects);
 }
 
+/* A failed authentication counted, or a try refused for too many (429). */
+void
+metrics_auth(struct metrics *m, int refused)
+{
+    if (m == NULL)
+        return;
+    M_ADD(refused ? &m->auth_refused : &m->auth_failures, 1);
+}
+
 /*
  * sum += m, word by word, atomically each: m's worker may be counting,
  * and sum may be the retired block that scrapes read.
@@ -247,6 +256,16 @@ metrics_render(struct metrics_text *t, const struct metrics *m,
       "was lost.\n# TYPE booking_db_reconnects_total counter\n"
       "booking_db_reconnects_total %llu\n",
       (unsigned long long) m->db_errors, (unsigned long long) m->db_reconnects);
+    P("# HELP booking_auth_failures_total Channel keys and booking tokens "
+      "that failed, counted against their client address.\n"
+      "# TYPE booking_auth_failures_total counter\n"
+      "booking_auth_failures_total %llu\n"
+      "# HELP booking_auth_refused_total Tries answered 429 "
+      "auth_rate_limited: their address had failed too often.\n"
+      "# TYPE booking_auth_refused_total counter\n"
+      "booking_auth_refused_total %llu\n",
+      (unsigned long long) m->auth_failures,
+      (unsigned long long) m->auth_refused);
     P("# HELP booking_worker_restarts_total Workers that exited unasked and "
       "were started again.\n# TYPE booking_worker_restarts_total counter\n"
       "booking_worker_restarts_total %llu\n"

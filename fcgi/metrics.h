@@ -52,6 +52,8 @@ struct metrics {
     uint64_t holds_cancelled;
     uint64_t db_errors;
     uint64_t db_reconnects;
+    uint64_t auth_failures;     /* credentials counted as failed */
+    uint64_t auth_refused;      /* tries refused for too many of them */
 };
 
 /* What the scoreboard knows of the pool, beside the counters. */
@@ -68,6 +70,7 @@ void metrics_request(struct metrics *m, int route, int status,
 void metrics_booking(struct metrics *m, int outcome, int64_t seats);
 void metrics_hold(struct metrics *m, int confirmed, int64_t seats);
 void metrics_db(struct metrics *m, uint64_t errors, uint64_t reconnects);
+void metrics_auth(struct metrics *m, int refused);
 void metrics_add(struct metrics *sum, const struct metrics *m);
 void metrics_zero(struct metrics *m);
 

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "request.h"
 
+struct authfail_table;
 struct metrics;
 struct metrics_text;
 struct scoreboard;
@@ -24,6 +25,8 @@ struct handler_ctx {
     struct metrics       *metrics; /* this worker's counters; may be NULL */
     const struct scoreboard *board;    /* the pool's; may be NULL */
     struct metrics_text  *metrics_text;    /* the worker's /metrics buffer */
+    /* failed authentications per address, the pool's; NULL: not counted */
+    struct authfail_table *authfail;
 };
 
 typedef void route_handler_fn(struct handler_ctx *ctx);

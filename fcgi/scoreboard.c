@@ -11,14 +11,27 @@
 #define SB_LOAD(p)      __atomic_load_n((p), __ATOMIC_RELAXED)
 #define SB_STORE(p, v)  __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
-/* Anonymous and shared: every worker forked after this sees the same pages. */
+/*
+ * Anonymous and shared: every worker forked after this sees the same
+ * pages, and the same salt of the failed-authentication table. NULL
+ * with errno when either fails.
+ */
 struct scoreboard *
 scoreboard_create(void)
 {
-    void *p = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct scoreboard *sb;
+    void              *p = mmap(NULL, sizeof(struct scoreboard),
+                                PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED)
+        return NULL;
+    sb = p;
+    if (authfail_table_init(&sb->authfail) < 0) {
+        munmap(p, sizeof(*sb));
+        return NULL;
+    }
+    return sb;
 }
 
 void
@@ -85,6 +98,13 @@ struct metrics *
 scoreboard_metrics(struct scoreboard *sb, int i)
 {
     return sb == NULL || i < 0 || i >= SCOREBOARD_ENTRIES ? NULL : &sb->m[i];
+}
+
+/* Worker: the failed-authentication table; NULL without a scoreboard (tests). */
+struct authfail_table *
+scoreboard_authfail(struct scoreboard *sb)
+{
+    return sb == NULL ? NULL : &sb->authfail;
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "authfail.h"
 #include "metrics.h"
 
 /* WORKERS is at most 256; during a reload a slot briefly has two. */
@@ -38,6 +39,8 @@ struct scoreboard {
     struct scoreboard_entry e[SCOREBOARD_ENTRIES];
     struct metrics          retired;        /* master: of exited workers */
     struct metrics          m[SCOREBOARD_ENTRIES];  /* worker i's own */
+    /* every worker: failed authentications per client address */
+    struct authfail_table   authfail;
 };
 
 /* What the master's STATUS= line says. */
@@ -57,6 +60,7 @@ void scoreboard_count(const struct scoreboard *sb,
     struct scoreboard_counts *c);
 int scoreboard_db_ok(const struct scoreboard *sb, int i);
 struct metrics *scoreboard_metrics(struct scoreboard *sb, int i);
+struct authfail_table *scoreboard_authfail(struct scoreboard *sb);
 void scoreboard_restarted(struct scoreboard *sb);
 int scoreboard_sum(const struct scoreboard *sb, struct metrics *sum,
     struct metrics_pool *pool);

@@ -517,6 +517,7 @@ worker_serve(struct worker *w, FCGX_Request *fr)
     ctx.id = 0;
     ctx.metrics = w->metrics;
     ctx.board = w->board;
+    ctx.authfail = scoreboard_authfail(w->board);
     ctx.metrics_text = &w->metrics_text;
     route_dispatch(&ctx);
 

@@ -172,14 +172,16 @@ NGINX
 }
 
 # LIMITS=off: lift every per-client limit, nginx's (NGINX_RATE,
-# NGINX_BURST, NGINX_CONNS, above) and the caps of an anonymous client,
-# which 0 lifts; for load tests and benchmarks, whose clients are all
-# 127.0.0.1. A variable already set keeps its value.
+# NGINX_BURST, NGINX_CONNS, above), the caps of an anonymous client and
+# the workers' budget of failed authentications, which 0 lifts; for load
+# tests and benchmarks, whose clients are all 127.0.0.1. A variable
+# already set keeps its value.
 stack_limits_off() {
     export NGINX_RATE=${NGINX_RATE:-100000} NGINX_BURST=${NGINX_BURST:-100000}
     export NGINX_CONNS=${NGINX_CONNS:-60000}
     export MAX_SEATS_PER_BOOKING=${MAX_SEATS_PER_BOOKING:-0}
     export MAX_LIVE_HOLDS=${MAX_LIVE_HOLDS:-0} MAX_HELD_SEATS=${MAX_HELD_SEATS:-0}
+    export AUTH_FAIL_BURST=${AUTH_FAIL_BURST:-0}
 }
 
 # Start nginx on 127.0.0.1:PORT; sets NGINX_PID and BASE_URL.

@@ -70,8 +70,10 @@ export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-3}
 # checks them on an nginx of its own).
 export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
 # The caps of an anonymous client too (LIMITS=off); t1600 checks them
-# on workers of its own.
+# on workers of its own. And the budget of failed authentications (t1500
+# walks ids with a wrong token); t1550 checks it on workers of its own.
 export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0
+export AUTH_FAIL_BURST=0
 if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && scripts/migrate.sh >/dev/null \
    && stack_fcgi_start \

@@ -30,7 +30,7 @@ STACK_DIR="$ROOT/.local/bench/$$"
 export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
 # The caps of an anonymous client are lifted too (LIMITS=off): the
 # benchmark measures bookings, not refusals.
-export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0
+export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0 AUTH_FAIL_BURST=0
 export BUILD STACK_DIR
 source scripts/stack.sh
 

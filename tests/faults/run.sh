@@ -53,8 +53,10 @@ export WORKERS=${WORKERS:-4}
 export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-5}
 # The whole load comes from 127.0.0.1: lift nginx's per-client limits.
 export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
-# and the caps of an anonymous client (LIMITS=off).
+# and the caps of an anonymous client, and the workers' budget of
+# failed authentications (LIMITS=off).
 export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0
+export AUTH_FAIL_BURST=0
 source scripts/stack.sh
 mkdir -p "$STACK_DIR"
 ERRLOG="$STACK_DIR/nginx/logs/error.log"

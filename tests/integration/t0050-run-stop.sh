@@ -38,7 +38,8 @@ start_run() {
     local name=$1 unset=() v
     shift
     for v in MAKEFLAGS MAKELEVEL MFLAGS NGINX_RATE NGINX_BURST NGINX_CONNS \
-             MAX_SEATS_PER_BOOKING MAX_LIVE_HOLDS MAX_HELD_SEATS "$@"; do
+             MAX_SEATS_PER_BOOKING MAX_LIVE_HOLDS MAX_HELD_SEATS \
+             AUTH_FAIL_BURST AUTH_FAIL_RATE "$@"; do
         unset+=(-u "$v")
     done
     OUT=$TMP_T/$name.out
@@ -82,6 +83,14 @@ left_of() {
     done
     ps -s "$MAKE_PID" -o pid=,args= 2>/dev/null
     ps -eo pid=,args= | grep -F "$RUN/" | grep -v -e grep -e t0050
+}
+
+# guesses BASE: 12 wrong booking tokens at once, as "STATUS:COUNT ...".
+guesses() {
+    local urls=() i
+    for i in $(seq 1 12); do urls+=(-o /dev/null "$1/bookings/1"); done
+    curl -s -w '%{http_code}\n' -H "$STRANGER" "${urls[@]}" \
+        | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}'
 }
 
 none_left() { [ -z "$(left_of $RUN_PIDS)" ]; }
@@ -136,6 +145,8 @@ BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":11}"
 check "ctrl-c: the anonymous caps hold (11 seats at once: seat_limit)" eq "$STATUS/$(jget .error)" 409/seat_limit
 check "ctrl-c: and nginx's limits (writes at 100/s)" \
     grep -q 'zone=booking_writes:10m rate=100r/s;' "$RUN/run/nginx/conf/booking.conf"
+check "ctrl-c: and the workers' budget of failed authentications (12 wrong tokens: 10 404s, then 429s)" \
+    eq "$(guesses "$base")" "404:10 429:2 "
 stop_run ctrl-c INT "-$MAKE_PID"
 check "ctrl-c: its cluster is stopped" test ! -f "$RUN/pg/postmaster.pid"
 
@@ -149,6 +160,8 @@ BASE_URL=$base post_json /book "{\"show_id\":${show:-0},\"seat_count\":11}"
 check "sigterm: LIMITS=off lifts the caps (11 seats at once: 201)" eq "$STATUS" 201
 check "sigterm: and nginx's limits" eq \
     "$(grep -c 'rate=100000r/s;' "$RUN/run/nginx/conf/booking.conf")/$(grep -c 'rate=[0-9]*r/s;' "$RUN/run/nginx/conf/booking.conf")" 4/4
+check "sigterm: and the budget of failed authentications (12 wrong tokens: 12 404s)" \
+    eq "$(guesses "$base")" "404:12 "
 check "sigterm: and says so" grep -q '^  limits: *off' "$OUT"
 stop_run sigterm TERM "$MAKE_PID"
 check "sigterm: its cluster is stopped" test ! -f "$RUN/pg/postmaster.pid"

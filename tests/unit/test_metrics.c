@@ -35,6 +35,8 @@ static const struct {
     { "booking_holds_expired_total", "counter" },
     { "booking_db_errors_total", "counter" },
     { "booking_db_reconnects_total", "counter" },
+    { "booking_auth_failures_total", "counter" },
+    { "booking_auth_refused_total", "counter" },
     { "booking_worker_restarts_total", "counter" },
     { "booking_workers", "gauge" },
 };
