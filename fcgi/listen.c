@@ -131,6 +131,44 @@ listen_open(const struct config *cfg, int *bound)
     return fd;
 }
 
+/*
+ * The path of a listening unix socket (fd), into buf: 0, or -1 for
+ * another kind, or an abstract or unnamed one.
+ */
+int
+listen_path(int fd, char *buf, size_t size)
+{
+    struct sockaddr_un sa;
+    socklen_t          len = sizeof(sa);
+
+    memset(&sa, 0, sizeof(sa));
+    if (getsockname(fd, (struct sockaddr *) &sa, &len) < 0
+        || sa.sun_family != AF_UNIX || sa.sun_path[0] == '\0'
+        || strlen(sa.sun_path) >= size)
+        return -1;
+    snprintf(buf, size, "%s", sa.sun_path);
+    return 0;
+}
+
+/*
+ * Bind FCGI_SOCKET again, after its path was removed or replaced: the
+ * new fd, non-blocking, or -1 (said on stderr; a path that another
+ * server answers on is left to it).
+ */
+int
+listen_rebind(const struct config *cfg)
+{
+    int fd = listen_bind(cfg);
+
+    if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+        fprintf(stderr, "booking-fcgi: fcntl(O_NONBLOCK) failed: %s\n",
+            strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd < 0 ? -1 : fd;
+}
+
 /* Stop taking connections: new ones are refused once the path is gone. */
 void
 listen_close(const struct config *cfg, int fd, int bound)

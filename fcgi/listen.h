@@ -3,9 +3,13 @@
 
 /* The FastCGI listening socket: inherited from systemd or spawn-fcgi, or bound here. */
 
+#include <stddef.h>
+
 #include "config.h"
 
 int listen_open(const struct config *cfg, int *bound);
 void listen_close(const struct config *cfg, int fd, int bound);
+int listen_path(int fd, char *buf, size_t size);
+int listen_rebind(const struct config *cfg);
 
 #endif

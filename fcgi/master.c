@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct slot {
     int     old_entry;
     int     phase;
     int64_t phase_deadline_ms;
+    int     db_lost;        /* its worker's lost connection was logged */
 };
 
 struct master {
@@ -60,6 +62,14 @@ struct master {
     int                  reload_aborted;
     int                  reload_undo;   /* aborted: slots to put back after */
     struct config        prev_cfg;      /* during a reload: to go back to */
+    /* the socket's path, and what it named when we started (or bound
+     * it again): a path removed or replaced is noticed within a second */
+    char                 sock_path[108];
+    dev_t                sock_dev;
+    ino_t                sock_ino;
+    int64_t              sock_check_ms;
+    int                  sock_lost;     /* inherited, gone: said once */
+    int                  exit_status;   /* non-zero: leave, and say so */
     struct envfile_undo  undo;          /* and the environment before it */
 };
 
@@ -74,6 +84,10 @@ static void master_reload_abort(struct master *m, struct slot *s);
 static void master_hand_over(struct slot *s);
 static void master_retire(struct slot *s);
 static void master_status(struct master *m, int64_t now);
+static void master_watch_db(struct master *m);
+static void master_socket_note(struct master *m);
+static void master_watch_socket(struct master *m, int64_t now);
+static int master_socket_ours(const struct master *m);
 
 /*
  * Fork one worker into slot s. The child restores the signal mask, asks
@@ -116,6 +130,7 @@ master_spawn(struct master *m, struct slot *s)
     }
     scoreboard_set_pid(m->board, entry, pid);
     s->pid = pid;
+    s->db_lost = 0;
     s->entry = entry;
     s->started_ms = clock_now_ms();
     fprintf(stderr, "booking-fcgi: worker %ld started\n", (long) pid);
@@ -424,6 +439,110 @@ master_status(struct master *m, int64_t now)
     notify_watchdog(&m->notify, now);
 }
 
+/* What the socket's path names now, to notice when that changes. */
+static void
+master_socket_note(struct master *m)
+{
+    struct stat st;
+
+    if (m->sock_path[0] == '\0' && listen_path(m->listen_fd, m->sock_path,
+                                               sizeof(m->sock_path)) < 0)
+        m->sock_path[0] = '\0';
+    if (m->sock_path[0] != '\0' && stat(m->sock_path, &st) == 0) {
+        m->sock_dev = st.st_dev;
+        m->sock_ino = st.st_ino;
+    }
+}
+
+static int
+master_socket_ours(const struct master *m)
+{
+    struct stat st;
+
+    return m->sock_path[0] != '\0' && stat(m->sock_path, &st) == 0
+        && st.st_dev == m->sock_dev && st.st_ino == m->sock_ino;
+}
+
+/*
+ * Once a second: does the socket's path still name our socket? Removed
+ * or replaced, nginx can reach no worker, and every request is its 503.
+ * A socket we bound is bound again and every worker replaced by one on
+ * it (the old ones serve what was queued on the old socket, then
+ * leave); when the path is in use by another server, or cannot be bound,
+ * the master leaves with status 1 for systemd to restart it. A socket
+ * that systemd passed is systemd's: the log says what to restart.
+ */
+static void
+master_watch_socket(struct master *m, int64_t now)
+{
+    int fd, i;
+
+    if (now < m->sock_check_ms || m->sock_path[0] == '\0'
+        || m->reload_slot >= 0)
+        return;
+    m->sock_check_ms = now + 1000;
+    if (master_socket_ours(m)) {
+        m->sock_lost = 0;
+        return;
+    }
+    if (!m->bound) {
+        if (!m->sock_lost)
+            fprintf(stderr, "booking-fcgi: the socket %s that was passed to "
+                "this server is gone or replaced: nginx cannot reach it; "
+                "run: systemctl restart booking-fcgi.socket "
+                "booking-fcgi.service\n", m->sock_path);
+        m->sock_lost = 1;
+        return;
+    }
+    fd = listen_rebind(&m->cfg);
+    if (fd < 0) {
+        fprintf(stderr, "booking-fcgi: the socket %s was removed or "
+            "replaced and cannot be bound again: leaving with status 1\n",
+            m->sock_path);
+        m->exit_status = 1;
+        return;
+    }
+    fprintf(stderr, "booking-fcgi: the socket %s was removed or replaced: "
+        "bound it again, replacing the workers\n", m->sock_path);
+    close(m->listen_fd);
+    m->listen_fd = fd;
+    master_socket_note(m);
+    for (i = 0; i < m->cfg.workers; i++) {
+        struct slot *s = &m->slots[i];
+        if (s->pid <= 0 || s->old_pid != 0)
+            continue;
+        master_hand_over(s);
+        kill(s->old_pid, SIGTERM);     /* serves the old queue, leaves */
+        master_spawn(m, s);
+    }
+}
+
+/*
+ * Log, once each, when a running worker loses its database connection
+ * and when it has one again (a worker still starting is not judged).
+ */
+static void
+master_watch_db(struct master *m)
+{
+    struct slot *s;
+    int          i, ok;
+
+    for (i = 0; i < m->cfg.workers; i++) {
+        s = &m->slots[i];
+        if (s->pid == 0 || !scoreboard_started(m->board, s->entry))
+            continue;
+        ok = scoreboard_db_ok(m->board, s->entry);
+        if (!ok && !s->db_lost)
+            fprintf(stderr, "booking-fcgi: worker %ld has no database "
+                "connection: it leaves new requests to the others while "
+                "it retries\n", (long) s->pid);
+        else if (ok && s->db_lost)
+            fprintf(stderr, "booking-fcgi: worker %ld has its database "
+                "connection again\n", (long) s->pid);
+        s->db_lost = !ok;
+    }
+}
+
 /*
  * Stop: remove the socket path so that new connections are refused, ask
  * every worker to finish what it holds, and wait for them up to
@@ -475,7 +594,7 @@ master_run(const struct config *cfg, int listen_fd, int bound)
     struct master  *m;
     sigset_t        set;
     struct timespec tick = { 0, MASTER_TICK_MS * 1000 * 1000 };
-    int             sig, i;
+    int             sig, i, status;
 
     /* ~20 KB of slots: on the heap */
     m = calloc(1, sizeof(*m));
@@ -491,6 +610,7 @@ master_run(const struct config *cfg, int listen_fd, int bound)
     m->pid = getpid();
     m->started_ms = clock_now_ms();
     m->reload_slot = -1;
+    master_socket_note(m);
     notify_init(&m->notify);
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -514,6 +634,10 @@ master_run(const struct config *cfg, int listen_fd, int bound)
                 master_spawn(m, &m->slots[i]);
         master_reload_step(m, now);
         master_status(m, now);
+        master_watch_db(m);
+        master_watch_socket(m, now);
+        if (m->exit_status != 0)
+            break;
         sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
             break;
@@ -521,11 +645,13 @@ master_run(const struct config *cfg, int listen_fd, int bound)
             master_reload_begin(m);
         master_reap(m, 0);
     }
-    listen_close(&m->cfg, listen_fd, bound);
+    /* the path is removed only while it names our socket */
+    listen_close(&m->cfg, m->listen_fd, m->bound && master_socket_ours(m));
     master_drain(m);
     envfile_forget(&m->undo);
     scoreboard_destroy(m->board);
+    status = m->exit_status;
     free(m);
     fprintf(stderr, "booking-fcgi: stopped\n");
-    return 0;
+    return status;
 }

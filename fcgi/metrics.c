@@ -274,8 +274,13 @@ metrics_render(struct metrics_text *t, const struct metrics *m,
       "booking_workers{state=\"starting\"} %d\n"
       "booking_workers{state=\"idle\"} %d\n"
       "booking_workers{state=\"busy\"} %d\n"
-      "booking_workers{state=\"leaving\"} %d\n",
+      "booking_workers{state=\"leaving\"} %d\n"
+      "# HELP booking_workers_database Worker processes by database "
+      "connection: one without leaves new requests to the others.\n"
+      "# TYPE booking_workers_database gauge\n"
+      "booking_workers_database{state=\"connected\"} %d\n"
+      "booking_workers_database{state=\"disconnected\"} %d\n",
       (unsigned long long) pool->restarts, pool->starting, pool->idle,
-      pool->busy, pool->leaving);
+      pool->busy, pool->leaving, pool->db_connected, pool->db_disconnected);
     return 0;
 }

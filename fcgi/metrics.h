@@ -63,6 +63,8 @@ struct metrics_pool {
     int      idle;
     int      busy;
     int      leaving;
+    int      db_connected;      /* workers with a working connection */
+    int      db_disconnected;   /* and without */
 };
 
 void metrics_request(struct metrics *m, int route, int status,

@@ -137,6 +137,10 @@ scoreboard_sum(const struct scoreboard *sb, struct metrics *sum,
             pool->idle += state == SCOREBOARD_IDLE;
             pool->busy += state == SCOREBOARD_BUSY;
             pool->leaving += state == SCOREBOARD_LEAVING;
+            if (SB_LOAD(&sb->e[i].db_ok))
+                pool->db_connected++;
+            else
+                pool->db_disconnected++;
         }
         pool->restarts = __atomic_load_n(&sb->restarts, __ATOMIC_RELAXED);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);    /* the data before seq */
@@ -162,6 +166,34 @@ scoreboard_db_ok(const struct scoreboard *sb, int i)
     return i >= 0 && i < SCOREBOARD_ENTRIES && SB_LOAD(&sb->e[i].db_ok);
 }
 
+/*
+ * Worker i: does another running worker have a working database
+ * connection? Then a worker without one leaves the socket's new
+ * connections to it (worker.c).
+ */
+int
+scoreboard_others_db_ok(const struct scoreboard *sb, int self)
+{
+    int i;
+
+    if (sb == NULL)
+        return 0;
+    for (i = 0; i < SCOREBOARD_ENTRIES; i++)
+        if (i != self && SB_LOAD(&sb->e[i].pid) > 0
+            && SB_LOAD(&sb->e[i].state) != SCOREBOARD_LEAVING
+            && SB_LOAD(&sb->e[i].db_ok))
+            return 1;
+    return 0;
+}
+
+/* Has worker i left its start (it connected, or gave up for now)? */
+int
+scoreboard_started(const struct scoreboard *sb, int i)
+{
+    return i >= 0 && i < SCOREBOARD_ENTRIES
+        && SB_LOAD(&sb->e[i].state) != SCOREBOARD_STARTING;
+}
+
 /* Master: what its STATUS= line says. */
 void
 scoreboard_count(const struct scoreboard *sb, struct scoreboard_counts *c)
@@ -175,5 +207,10 @@ scoreboard_count(const struct scoreboard *sb, struct scoreboard_counts *c)
         c->workers++;
         c->ready += SB_LOAD(&sb->e[i].db_ok) != 0;
         c->busy += SB_LOAD(&sb->e[i].state) == SCOREBOARD_BUSY;
+        if (SB_LOAD(&sb->e[i].state) == SCOREBOARD_IDLE
+            || SB_LOAD(&sb->e[i].state) == SCOREBOARD_BUSY) {
+            c->serving++;
+            c->serving_ready += SB_LOAD(&sb->e[i].db_ok) != 0;
+        }
     }
 }

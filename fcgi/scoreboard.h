@@ -48,6 +48,8 @@ struct scoreboard_counts {
     int workers;                /* running */
     int ready;                  /* with a working database connection */
     int busy;
+    int serving;                /* idle or busy: neither starting nor leaving */
+    int serving_ready;          /* and with a working database connection */
 };
 
 struct scoreboard *scoreboard_create(void);
@@ -59,6 +61,8 @@ void scoreboard_set(struct scoreboard *sb, int i, int state, int db_ok);
 void scoreboard_count(const struct scoreboard *sb,
     struct scoreboard_counts *c);
 int scoreboard_db_ok(const struct scoreboard *sb, int i);
+int scoreboard_others_db_ok(const struct scoreboard *sb, int self);
+int scoreboard_started(const struct scoreboard *sb, int i);
 struct metrics *scoreboard_metrics(struct scoreboard *sb, int i);
 struct authfail_table *scoreboard_authfail(struct scoreboard *sb);
 void scoreboard_restarted(struct scoreboard *sb);

@@ -69,6 +69,8 @@ static int worker_signals(const sigset_t *stop);
 static int worker_poll(struct worker *w);
 static void worker_stopping(struct worker *w);
 static int worker_accepting(const struct worker *w);
+static int worker_yielding(const struct worker *w);
+static void worker_reconnect(struct worker *w);
 static FCGX_Request *worker_free_conn(struct worker *w);
 static int worker_open_conns(const struct worker *w);
 static int worker_take(struct worker *w, FCGX_Request *fr);
@@ -142,6 +144,45 @@ worker_accepting(const struct worker *w)
 }
 
 /*
+ * Without a database connection while another worker has one, a worker
+ * takes no new connection from the socket, and ends each kept one after
+ * its next answer, so that nginx's requests go to the workers that can
+ * serve them: answering 503 at once, it would otherwise win the race for
+ * the socket's queue and take more than its share. When no worker has a
+ * connection, each takes requests and answers them 503 at once.
+ */
+static int
+worker_yielding(const struct worker *w)
+{
+    return !db_connected(&w->db)
+        && scoreboard_others_db_ok(w->board, w->entry);
+}
+
+/*
+ * Between requests, a worker that yields tries to connect again, once a
+ * second (db.c's backoff), on the connection's own budget; the pool sees
+ * the outcome on the scoreboard. When no worker has a connection, each
+ * tries when a request comes (db.c), within its deadline, so that a
+ * database that hangs does not hold up the quick 503s.
+ */
+static void
+worker_reconnect(struct worker *w)
+{
+    if (!worker_yielding(w) || w->stop || time(NULL) < w->db.next_connect)
+        return;
+    db_request_begin(&w->db, 0);
+    if (db_connect(&w->db) == 0)
+        w->db.reconnects++;
+    else {
+        w->db.errors++;
+        w->db.next_connect = time(NULL) + 1;
+    }
+    metrics_db(w->metrics, w->db.errors, w->db.reconnects);
+    scoreboard_set(w->board, w->entry,
+        w->stop ? SCOREBOARD_LEAVING : SCOREBOARD_IDLE, db_connected(&w->db));
+}
+
+/*
  * A stop signal: leave within half the drain time (the master kills at
  * the full). A kept connection may carry a request nginx is sending
  * now, so none is closed while idle: each is closed right after its
@@ -185,7 +226,8 @@ worker_poll(struct worker *w)
     w->pfd[n].fd = w->sig_fd;
     w->pfd[n].events = POLLIN;
     w->pfd_conn[n++] = -1;
-    if (worker_accepting(w) && worker_free_conn(w) != NULL) {
+    if (worker_accepting(w) && worker_free_conn(w) != NULL
+        && !worker_yielding(w)) {
         w->pfd[n].fd = w->listen_fd;
         w->pfd[n].events = POLLIN;
         w->pfd_conn[n++] = WORKER_CONNS;
@@ -197,6 +239,10 @@ worker_poll(struct worker *w)
         w->pfd[n].events = POLLIN;
         w->pfd_conn[n++] = i;
     }
+    /* without a connection: look again at least every 200 ms, for a
+     * reconnect due and for the other workers' connections */
+    if (!db_connected(&w->db))
+        timeout = 200;
     if (w->stop) {
         left = w->deadline_ms - clock_now_ms();
         timeout = left > 0 ? (int) left : 0;
@@ -300,7 +346,8 @@ worker_take(struct worker *w, FCGX_Request *fr)
             db_connected(&w->db));
         /* only a connection nginx keeps needs ending by us */
         if (fr->keepConnection
-            && (w->stop || w->close_after || worker_crowded(w)))
+            && (w->stop || w->close_after || worker_crowded(w)
+                || worker_yielding(w)))
             worker_close_after(fr);
         w->close_after = 0;
         FCGX_Finish_r(fr);
@@ -622,9 +669,11 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog,
             strerror(errno));
         goto out;
     }
-    if (db_connect(&w->db) < 0)
+    if (db_connect(&w->db) < 0) {
         fprintf(stderr, "booking-fcgi: worker %ld: %s (will retry)\n",
             (long) getpid(), w->db.err);
+        w->db.next_connect = time(NULL) + 1;
+    }
     scoreboard_set(board, entry, SCOREBOARD_IDLE, db_connected(&w->db));
 
     for (;;) {
@@ -632,6 +681,7 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog,
                         || (worker_open_conns(w) == 0
                             && !worker_accepting(w))))
             break;
+        worker_reconnect(w);
         n = worker_poll(w);
         if (n < 0 || worker_round(w, n) < 0)
             goto out;

@@ -39,9 +39,10 @@ static const struct {
     { "booking_auth_refused_total", "counter" },
     { "booking_worker_restarts_total", "counter" },
     { "booking_workers", "gauge" },
+    { "booking_workers_database", "gauge" },
 };
 
-static const struct metrics_pool pool = { 7, 1, 2, 3, 4 };
+static const struct metrics_pool pool = { 7, 1, 2, 3, 4, 5, 6 };
 
 static uint64_t cells_total(const struct metrics *m);
 static char *render(const struct metrics *m, int64_t holds_expired);
@@ -396,6 +397,8 @@ test_metrics_render(void **state)
     assert_non_null(strstr(text, "\nbooking_bookings_total{outcome=\"held\"} 0\n"));
     assert_non_null(strstr(text, "\nbooking_seats_sold_total 0\n"));
     assert_non_null(strstr(text, "\nbooking_workers{state=\"busy\"} 3\n"));
+    assert_non_null(strstr(text,
+        "\nbooking_workers_database{state=\"disconnected\"} 6\n"));
     assert_non_null(strstr(text, "\nbooking_worker_restarts_total 7\n"));
     assert_int_equal(text[strlen(text) - 1], '\n');
     free(text);
