@@ -19,10 +19,14 @@ export WORKERS=4
 stack_fcgi_start && stack_nginx_start "$(stack_free_port)" \
     || { echo "not ok - 4 workers with 3 connections did not start"; exit 1; }
 log=$STACK_DIR/fcgi.log
-for _ in $(seq 1 50); do
-    grep -q 'has no database connection' "$log" && break
-    sleep 0.1
-done
+# logged TEXT: wait up to 5 s for the master to log TEXT.
+logged() {
+    for _ in $(seq 1 50); do
+        grep -q "$1" "$log" && return
+        sleep 0.1
+    done
+}
+logged 'has no database connection'
 check "the master logs the worker without a connection" \
     eq "$(grep -c 'has no database connection' "$log")" 1
 
@@ -45,10 +49,7 @@ check "/metrics: booking_workers_database 3 connected, 1 disconnected" \
     eq "$(curl -s "$BASE_URL/metrics" | grep -E '^booking_workers_database' | awk '{print $2}' | tr '\n' ' ')" "3 1 "
 
 sql "ALTER ROLE pool_three CONNECTION LIMIT 4" >/dev/null
-for _ in $(seq 1 50); do
-    grep -q 'has its database connection again' "$log" && break
-    sleep 0.1
-done
+logged 'has its database connection again'
 check "given a slot, it connects by itself, and the master says so once" \
     eq "$(grep -c 'has its database connection again' "$log")" 1
 req GET /health
