@@ -33,6 +33,7 @@ static void db_set_error(struct db *db, const char *call, const char *msg);
 static int db_session_set(struct db *db);
 static int db_prepare(struct db *db, const struct db_stmt *stmt);
 static int db_connect_poll(struct db *db);
+static int db_reconnect(struct db *db);
 static int64_t db_left(const struct db *db);
 static int db_wait(struct db *db, short events, short *revents);
 static PGresult *db_collect(struct db *db, int *timed_out);
@@ -510,7 +511,7 @@ db_exec_keyed(struct db *db, const struct db_stmt *stmt, int keyed,
 
     *st = EXEC_UNAVAILABLE;
     while (tries-- > 0) {
-        if (db_ready(db) < 0)
+        if (db_ready(db) < 0 && !(db->in_doubt && db_reconnect(db) == 0))
             break;
         db->sqlstate[0] = '\0';
         if (db->deadline != 0 && db_left(db) == 0) {
@@ -554,6 +555,28 @@ db_exec_keyed(struct db *db, const struct db_stmt *stmt, int keyed,
     if (*st == EXEC_LOST && stmt->rerun == DB_READ)
         *st = EXEC_UNAVAILABLE;
     return NULL;
+}
+
+/*
+ * A write in doubt is re-sent on a new connection: a server that is
+ * restarting refuses it for a moment, so try again every 100 ms, past
+ * the once-a-second backoff, while the request's deadline leaves time;
+ * the re-send answers what the first attempt did. 0 once connected.
+ */
+static int
+db_reconnect(struct db *db)
+{
+    struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+    while (db->deadline != 0 && db_left(db) > 200) {
+        nanosleep(&pause, NULL);
+        if (db_connect(db) == 0) {
+            db->reconnects++;
+            return 0;
+        }
+        db->errors++;
+    }
+    return -1;
 }
 
 /*
