@@ -40,7 +40,9 @@
 #   lock's release, the server writable, the deletion, the promotion) to
 #   the first 201 the load got, within 5 s (the socket: 10 s).
 # And of each scenario its own: lock, the 99th percentile within the
-# deadline itself; read-only, every write answered 503 while it lasts;
+# deadline itself (and 50 ms: a request that runs into its deadline is
+# answered at it, and 1-2 % do behind the lock, so the client sees the
+# deadline plus nginx's and its own few ms); read-only, every write answered 503 while it lasts;
 # max-conn, no failed request while three workers of four have a
 # connection, and /health saying "degraded".
 # It prints one row per scenario, then "deadlines: N run, late L,
@@ -65,6 +67,7 @@ STACK_DIR="$ROOT/.local/deadlines.$$"
 CLIENTS=${DEADLINE_CLIENTS:-40}
 DEADLINE=${DEADLINE_MS:-2000}
 MARGIN=${DEADLINE_MARGIN_MS:-1000}
+P99_SLACK=50
 DEADLINES=${DEADLINES:-freeze-15,freeze-35,lock,read-only,max-conn,socket,standby}
 
 export BUILD STACK_DIR
@@ -128,6 +131,9 @@ begin() {
     ERR_MARK=$(lines "$ERRLOG")
     FCGI_MARK=$(lines "$FCGILOG")
     SHOWS=$(make_shows "$NAME")
+    case ",$SHOWS," in
+    *,null,*|*,,*) note "its shows could not be made (the service is down?): $SHOWS" ;;
+    esac
 }
 
 # load SECONDS: this scenario's load in the background, its bookings
@@ -195,8 +201,13 @@ canaries() {
 }
 
 # recovery: ms from FAULT_END (ms) to the end of the first 201 after it,
-# or "none".
+# or "none"; for the socket, to the end of nginx's last 503 after it.
 recovery() {
+    if [ "$NAME" = socket ]; then
+        awk -v t0="$FAULT_END" '$4 == 503 && $6 == "service_unavailable" && $8 >= t0 && $8 > m {m = $8}
+            END {if (m == "") m = t0; print m - t0}' "$LOAD_OUT"
+        return
+    fi
     awk -v t0="$FAULT_END" '$4 == 201 && $8 >= t0 && (m == "" || $8 < m) {m = $8}
         END {print m == "" ? "none" : m - t0}' "$LOAD_OUT"
 }
@@ -256,7 +267,11 @@ finish() {
     [ "$SKEWED" -eq 0 ] || note "$SKEWED shows whose booked_seats differ from their live" \
         "bookings (id|total|booked|live): $(awk -F'|' '$3 != $4' "$STACK_DIR/shows.$NAME" | head -3 | paste -sd' ' -)"
     if [ "$rec" = none ] || [ "$rec" -gt "$RECOVERY_MAX_MS" ]; then
-        note "no 201 within $RECOVERY_MAX_MS ms of the fault's end (first after: $rec ms)"
+        if [ "$NAME" = socket ]; then
+            note "nginx answered 503 until $rec ms after the deletion (at most $RECOVERY_MAX_MS)"
+        else
+            note "no 201 within $RECOVERY_MAX_MS ms of the fault's end (first after: $rec ms)"
+        fi
     fi
     runs=$((runs + 1))
     late_all=$((late_all + nlate))
@@ -306,8 +321,11 @@ scenario_lock() {
     LOCKER_PID=
     FAULT_END=$(now_ms)
     load_wait
+    # A request that runs into its deadline is answered at it by the
+    # worker's clock; nginx and the load generator add a few ms.
     p99=$(percentile 99)
-    [ "$p99" -le "$DEADLINE" ] || note "the 99th percentile, $p99 ms, is above the deadline ($DEADLINE ms)"
+    [ "$p99" -le $((DEADLINE + P99_SLACK)) ] \
+        || note "the 99th percentile, $p99 ms, is above the deadline ($DEADLINE ms + $P99_SLACK)"
     finish
 }
 
@@ -380,16 +398,25 @@ scenario_max_conn() {
 
 # --- The socket path deleted ---------------------------------------------
 
-# The master should notice, then bind again or exit non-zero; an exit is
-# met as systemd's Restart=on-failure (RestartSec=1s) would.
+# nginx keeps its connections to the workers open, so a deleted path
+# shows only when it must connect again: when it reloads (logrotate
+# does, daily), or when a kept connection has served keepalive_requests
+# or idled keepalive_timeout. It is reloaded 2 s after the deletion. The
+# master should notice, then bind again or exit non-zero; an exit is
+# met as systemd's Restart=on-failure (RestartSec=1s) would. Recovery is
+# the end of the last 503 from nginx after the deletion (0: none); the
+# load goes on 14 s after it, so that an outage longer than 10 s shows.
 scenario_socket() {
-    local rc code back=
+    local rc code back= t0
     begin socket
     RECOVERY_MAX_MS=10000
-    load 16
+    load 17
     sleep 3
     rm -f "$STACK_DIR/fcgi.sock"
     FAULT_END=$(now_ms)
+    sleep 2
+    kill -HUP "$NGINX_PID"
+    t0=$(now_ms)
     for _ in $(seq 1 60); do
         if ! kill -0 "$FCGI_PID" 2>/dev/null; then
             wait "$FCGI_PID"
@@ -399,13 +426,13 @@ scenario_socket() {
             stack_fcgi_start || break
         fi
         code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "$BASE_URL/health")
-        [ "$code" = 200 ] && { back=$(( $(now_ms) - FAULT_END )); break; }
+        [ "$code" = 200 ] && { back=$(( $(now_ms) - t0 )); break; }
         sleep 0.2
     done
-    info "/health 200 again after ${back:-(never, in 12 s)} ms"
+    info "/health 200 again ${back:-(never, in 12 s)} ms after nginx's reload"
     load_wait
     if [ -z "$back" ]; then
-        info "the service restarted so that the next scenarios can run"
+        info "booking-fcgi restarted so that the next scenarios can run"
         stack_fcgi_stop
         stack_fcgi_start || { note "the server did not start again"; finish; exit 1; }
     fi
