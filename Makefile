@@ -123,6 +123,9 @@ include tests/fuzz/fuzz.mk
 # make test-faults (the fault-injection suite, minutes long)
 include tests/faults/faults.mk
 
+# make test-deadlines (answers within the deadline under database faults)
+include tests/deadlines/deadlines.mk
+
 # make bench (the on-sale benchmark; see tests/bench/run.sh)
 include tests/bench/bench.mk
 

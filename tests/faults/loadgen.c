@@ -8,21 +8,26 @@
  * curl or bash processes would measure themselves rather than the service.
  *
  * Usage: loadgen -p PORT -c CLIENTS -t SECONDS -s SHOW[,SHOW...] -o FILE
+ *                [-k CHANNEL_SECRET]
  *
  * Each client loops until the deadline: book 1-4 seats on a random show,
  * or hold them and then confirm (60 %), cancel (25 %) or abandon the hold
  * so that it lapses; now and then it cancels a booking it confirmed, or
- * reads a show. Half of the writes carry a unique Idempotency-Key. Every
- * answer, 2xx or not, is one line of FILE:
+ * reads a show. Half of the writes carry a unique Idempotency-Key. With
+ * -k, the other bookings and holds are made as that channel, each for a
+ * customer of its own. Every answer, 2xx or not, is one line of FILE:
  *
- *   op show id status booking-status error t-start-ms t-end-ms key
+ *   op show id status booking-status error t-start-ms t-end-ms key tag
  *
  * op is book, hold, confirm, cancel or get; show is 0 for confirm and
  * cancel; id is the booking the answer names (for confirm and cancel,
  * the one asked about); status 0 means no HTTP answer (the error field
  * says why: connect, reset, timeout); the times are ms since the epoch,
  * to set beside the moments of the faults; key is "k" when the request
- * carried an Idempotency-Key. "-" marks an empty field. A confirm or a
+ * carried an Idempotency-Key. tag names the write alone, so that the
+ * database shows whether it took effect: it is the Idempotency-Key sent
+ * (key "k"), or with -k the "customer" of a booking or hold without one
+ * (lg-PID-CLIENT-SEQ either way; "-" for a read). "-" marks an empty field. A confirm or a
  * cancel sends the token that came with the booking, as its owner. After the
  * deadline no request is started, and those in flight are waited for
  * (at most REQ_TIMEOUT_MS). SIGTERM or SIGINT moves the deadline to now.
@@ -74,6 +79,7 @@ struct client {
     double        not_before;
     unsigned      rng, seq;
     int           keyed;            /* sent with an Idempotency-Key */
+    char          tag[48];          /* the write's key or customer */
 };
 
 static struct client    clients[MAX_CLIENTS];
@@ -81,6 +87,7 @@ static struct pollfd    pfds[MAX_CLIENTS];
 static int              pidx[MAX_CLIENTS];
 static long long        shows[MAX_SHOWS];
 static int              nshows, port;
+static const char      *channel;        /* -k: the channel's secret */
 static FILE            *out;
 static volatile sig_atomic_t stop_now;
 
@@ -134,7 +141,7 @@ on_stop(int sig)
 static void
 client_pick(struct client *c, int idx)
 {
-    char body[128] = "", key[96] = "", auth[96] = "";
+    char body[192] = "", key[96] = "", auth[160] = "", customer[80] = "";
     const char *method = "POST";
     char path[64];
     unsigned r = rnd(c, 100);
@@ -165,15 +172,23 @@ client_pick(struct client *c, int idx)
     } else if (c->op == OP_CONFIRM || c->op == OP_CANCEL) {
         snprintf(path, sizeof(path), "/bookings/%lld/%s", c->id,
             op_names[c->op]);
-    } else {
-        snprintf(path, sizeof(path), "/book");
-        snprintf(body, sizeof(body), "{\"show_id\":%lld,\"seat_count\":%u%s}",
-            c->show, 1 + rnd(c, 4), c->op == OP_HOLD ? ",\"hold\":true" : "");
     }
     c->keyed = c->op != OP_GET && rnd(c, 2) == 0;
+    snprintf(c->tag, sizeof(c->tag), "lg-%ld-%d-%u", (long) getpid(), idx,
+        c->seq);
     if (c->keyed)
-        snprintf(key, sizeof(key), "Idempotency-Key: lg-%ld-%d-%u\r\n",
-            (long) getpid(), idx, c->seq);
+        snprintf(key, sizeof(key), "Idempotency-Key: %s\r\n", c->tag);
+    if ((c->op == OP_BOOK || c->op == OP_HOLD) && !c->keyed
+        && channel != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s\r\n", channel);
+        snprintf(customer, sizeof(customer), ",\"customer\":\"%s\"", c->tag);
+    }
+    if (c->op == OP_BOOK || c->op == OP_HOLD) {
+        snprintf(path, sizeof(path), "/book");
+        snprintf(body, sizeof(body), "{\"show_id\":%lld,\"seat_count\":%u%s%s}",
+            c->show, 1 + rnd(c, 4), c->op == OP_HOLD ? ",\"hold\":true" : "",
+            customer);
+    }
     c->req_len = (size_t) snprintf(c->req, sizeof(c->req),
         "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n%s%s%s"
         "Content-Length: %zu\r\n\r\n%s", method, path, key, auth,
@@ -299,9 +314,9 @@ client_finish(struct client *c, const char *err)
         snprintf(code, sizeof(code), "%s", err);
     else if (status >= 300)
         json_str(body, "\"error\":\"", code, sizeof(code));
-    fprintf(out, "%s %lld %lld %d %s %s %.0f %.0f %s\n", op_names[c->op],
+    fprintf(out, "%s %lld %lld %d %s %s %.0f %.0f %s %s\n", op_names[c->op],
         c->show, id, status, bstatus, code, c->wall0, wall_ms(),
-        c->keyed ? "k" : "-");
+        c->keyed ? "k" : "-", c->op == OP_GET ? "-" : c->tag);
 
     if (status == 201 && strcmp(bstatus, "PENDING") == 0) {
         c->hold_id = id;
@@ -331,11 +346,12 @@ main(int argc, char **argv)
     char   *s, *tok, *save = NULL;
     const char *path = NULL;
 
-    while ((opt = getopt(argc, argv, "p:c:t:s:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:c:t:s:o:k:")) != -1) {
         if (opt == 'p') port = (int) strtol(optarg, NULL, 10);
         else if (opt == 'c') nclients = (int) strtol(optarg, NULL, 10);
         else if (opt == 't') seconds = strtod(optarg, NULL);
         else if (opt == 'o') path = optarg;
+        else if (opt == 'k') channel = optarg;
         else if (opt == 's') {
             for (s = optarg; (tok = strtok_r(s, ",", &save)) != NULL; s = NULL)
                 if (nshows < MAX_SHOWS)
@@ -386,6 +402,6 @@ main(int argc, char **argv)
 
 usage:
     fprintf(stderr, "usage: loadgen -p PORT -c CLIENTS -t SECONDS "
-        "-s SHOW[,SHOW...] -o FILE\n");
+        "-s SHOW[,SHOW...] -o FILE [-k CHANNEL_SECRET]\n");
     return 2;
 }
