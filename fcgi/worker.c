@@ -57,7 +57,6 @@ struct worker {
     /* what each pollfd is: an index in conns, WORKER_CONNS for the
      * socket, -1 for the signalfd */
     int                  pfd_conn[WORKER_POLLS];
-    int                  next;      /* the slot served first next time */
     int                  close_after;   /* end this connection after the answer */
     struct scoreboard   *board;         /* shared with the master */
     int                  entry;         /* ours in it */
@@ -73,7 +72,8 @@ static int worker_yielding(const struct worker *w);
 static void worker_reconnect(struct worker *w);
 static FCGX_Request *worker_free_conn(struct worker *w);
 static int worker_open_conns(const struct worker *w);
-static int worker_take(struct worker *w, FCGX_Request *fr);
+static int worker_accept(struct worker *w, FCGX_Request *fr);
+static void worker_take(struct worker *w, FCGX_Request *fr);
 static void worker_close_after(FCGX_Request *fr);
 static int worker_crowded(struct worker *w);
 static int worker_round(struct worker *w, int npfd);
@@ -327,33 +327,19 @@ worker_crowded(struct worker *w)
 }
 
 /*
- * Take the next request on a kept connection, or a new connection from
- * the socket when fr is a free slot, and serve it. Returns -1 only when
- * accept() failed in a way a fresh worker might not (the master starts
- * one).
+ * Read the next request on fr: a kept connection's, or a new
+ * connection's from the socket when fr is a free slot. Returns 1 with a
+ * request read, 0 with none (another worker won the race for the
+ * socket, or nginx closed the kept connection), or -1 when accept()
+ * failed in a way a fresh worker might not (the master starts one).
  */
 static int
-worker_take(struct worker *w, FCGX_Request *fr)
+worker_accept(struct worker *w, FCGX_Request *fr)
 {
     int rc = FCGX_Accept_r(fr);
 
-    if (rc == 0) {
-        scoreboard_set(w->board, w->entry, SCOREBOARD_BUSY,
-            db_connected(&w->db));
-        worker_serve(w, fr);
-        scoreboard_set(w->board, w->entry,
-            w->stop ? SCOREBOARD_LEAVING : SCOREBOARD_IDLE,
-            db_connected(&w->db));
-        /* only a connection nginx keeps needs ending by us */
-        if (fr->keepConnection
-            && (w->stop || w->close_after || worker_crowded(w)
-                || worker_yielding(w)))
-            worker_close_after(fr);
-        w->close_after = 0;
-        FCGX_Finish_r(fr);
-        w->served++;
-        return 0;
-    }
+    if (rc == 0)
+        return 1;
     /* The socket is non-blocking: another worker won the race, or the
      * queue is empty. Or the kept connection was closed by nginx, and
      * libfcgi's own accept found nothing. */
@@ -369,6 +355,26 @@ worker_take(struct worker *w, FCGX_Request *fr)
     fprintf(stderr, "booking-fcgi: FCGX_Accept_r() failed: %s\n",
         rc > -4096 ? strerror(-rc) : "libfcgi error");
     return -1;
+}
+
+/* Serve the request read on fr, and finish it. */
+static void
+worker_take(struct worker *w, FCGX_Request *fr)
+{
+    scoreboard_set(w->board, w->entry, SCOREBOARD_BUSY,
+        db_connected(&w->db));
+    worker_serve(w, fr);
+    scoreboard_set(w->board, w->entry,
+        w->stop ? SCOREBOARD_LEAVING : SCOREBOARD_IDLE,
+        db_connected(&w->db));
+    /* only a connection nginx keeps needs ending by us */
+    if (fr->keepConnection
+        && (w->stop || w->close_after || worker_crowded(w)
+            || worker_yielding(w)))
+        worker_close_after(fr);
+    w->close_after = 0;
+    FCGX_Finish_r(fr);
+    w->served++;
 }
 
 static const char *
@@ -576,44 +582,66 @@ worker_serve(struct worker *w, FCGX_Request *fr)
 }
 
 /*
- * Serve one request that poll() found ready: the first at or after
- * w->next in the cyclic order of the slots, the socket (a new
- * connection) counting as the last slot. Polling again before each
- * request and going round keeps every connection's wait under one turn
- * of the others, however their requests arrive. Returns -1 when the
- * worker must end.
+ * Serve what poll() found ready: read a request from each ready kept
+ * connection, and a new connection from the socket, then serve them in
+ * the order of their deadlines, oldest first. nginx sends a request on
+ * any connection it keeps to this worker, busy or not, so several can
+ * be waiting; served in any other order, one could wait behind later
+ * ones for more than its deadline, when each of those may take up to
+ * its own (a lock held on bookings: a request waited 3 s behind a 2 s
+ * deadline). Returns -1 when the worker must end.
  */
 static int
 worker_round(struct worker *w, int npfd)
 {
-    FCGX_Request *fr;
-    int           k, best = -1, dist, best_dist = WORKER_CONNS + 1;
+    FCGX_Request *fr, *ready[WORKER_CONNS];
+    int64_t       due[WORKER_CONNS], d;
+    int           k, i, n = 0, rc, listen_ready = 0;
     int           listen_idle = npfd > 1 && w->pfd_conn[1] == WORKER_CONNS;
 
     for (k = 1; k < npfd; k++) {
         if (!(w->pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
-        if (w->pfd_conn[k] == WORKER_CONNS)
+        if (w->pfd_conn[k] == WORKER_CONNS) {
             listen_idle = 0;
-        dist = (w->pfd_conn[k] - w->next + WORKER_CONNS + 1)
-             % (WORKER_CONNS + 1);
-        if (dist < best_dist) {
-            best = k;
-            best_dist = dist;
+            listen_ready = 1;
+            continue;
+        }
+        fr = &w->conns[w->pfd_conn[k]];
+        if ((rc = worker_accept(w, fr)) < 0)
+            return -1;
+        if (rc > 0) {
+            ready[n] = fr;
+            due[n++] = worker_deadline(w, fr);
         }
     }
     /* Draining our own socket: its queue is empty once poll(), asked
      * about it, says so. */
     if (w->stop && listen_idle)
         w->backlog_done = 1;
-    if (best < 0)
-        return 0;
-    w->next = (w->pfd_conn[best] + 1) % (WORKER_CONNS + 1);
-    if (w->pfd_conn[best] < WORKER_CONNS)
-        return worker_take(w, &w->conns[w->pfd_conn[best]]);
-    if (!worker_accepting(w) || (fr = worker_free_conn(w)) == NULL)
-        return 0;
-    return worker_take(w, fr);
+    if (listen_ready && worker_accepting(w)
+        && (fr = worker_free_conn(w)) != NULL) {
+        if ((rc = worker_accept(w, fr)) < 0)
+            return -1;
+        if (rc > 0) {
+            ready[n] = fr;
+            due[n++] = worker_deadline(w, fr);
+        }
+    }
+    /* at most WORKER_CONNS: an insertion sort */
+    for (i = 1; i < n; i++) {
+        fr = ready[i];
+        d = due[i];
+        for (k = i; k > 0 && due[k - 1] > d; k--) {
+            ready[k] = ready[k - 1];
+            due[k] = due[k - 1];
+        }
+        ready[k] = fr;
+        due[k] = d;
+    }
+    for (i = 0; i < n; i++)
+        worker_take(w, ready[i]);
+    return 0;
 }
 
 /*
