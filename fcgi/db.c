@@ -117,6 +117,26 @@ db_session_set(struct db *db)
     return ok ? 0 : -1;
 }
 
+/* The connection's socket, for a caller's poll(); -1 without one. */
+int
+db_socket(const struct db *db)
+{
+    return db_connected(db) ? PQsocket(db->conn) : -1;
+}
+
+/*
+ * The idle connection's socket was readable: read what the server said
+ * (a notice, a parameter's new value, or its last words before closing)
+ * and drop the connection if it ended. Returns whether it is still up.
+ */
+int
+db_idle_check(struct db *db)
+{
+    if (db->conn != NULL && !db_idle_ok(db))
+        db_drop(db);
+    return db_connected(db);
+}
+
 /* Is the connection up, as far as we know without a round trip? */
 int
 db_connected(const struct db *db)

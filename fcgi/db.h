@@ -157,6 +157,8 @@ int db_connect(struct db *db);
 void db_request_begin(struct db *db, int64_t deadline);
 int64_t db_now_ms(void);
 int db_connected(const struct db *db);
+int db_socket(const struct db *db);
+int db_idle_check(struct db *db);
 enum db_status db_expire_totals(struct db *db, int64_t *holds);
 enum db_status db_ping(struct db *db);
 enum db_status db_show_create(struct db *db, struct db_idem *idem,

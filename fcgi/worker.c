@@ -36,7 +36,8 @@
  * keepalive, idle connections alone cannot fill every worker.
  */
 #define WORKER_CONNS 16
-#define WORKER_POLLS (WORKER_CONNS + 2)     /* + the signalfd and the socket */
+#define WORKER_POLLS (WORKER_CONNS + 3)     /* + the signalfd, the socket
+                                               and the database's */
 
 struct worker {
     const struct config *cfg;
@@ -55,9 +56,10 @@ struct worker {
     FCGX_Request         conns[WORKER_CONNS];
     struct pollfd        pfd[WORKER_POLLS];
     /* what each pollfd is: an index in conns, WORKER_CONNS for the
-     * socket, -1 for the signalfd */
+     * socket, -1 for the signalfd, -2 for the database connection */
     int                  pfd_conn[WORKER_POLLS];
     int                  close_after;   /* end this connection after the answer */
+    int64_t              next_reconnect_ms; /* yielding: the next attempt */
     struct scoreboard   *board;         /* shared with the master */
     int                  entry;         /* ours in it */
     struct metrics      *metrics;       /* our counters in it */
@@ -160,7 +162,7 @@ worker_yielding(const struct worker *w)
 
 /*
  * Between requests, a worker that yields tries to connect again, once a
- * second (db.c's backoff), on the connection's own budget; the pool sees
+ * second (db.c's backoff), on a short budget; the pool sees
  * the outcome on the scoreboard. When no worker has a connection, each
  * tries when a request comes (db.c), within its deadline, so that a
  * database that hangs does not hold up the quick 503s.
@@ -168,15 +170,22 @@ worker_yielding(const struct worker *w)
 static void
 worker_reconnect(struct worker *w)
 {
-    if (!worker_yielding(w) || w->stop || time(NULL) < w->db.next_connect)
+    int64_t now = clock_now_ms();
+
+    if (!worker_yielding(w) || w->stop || now < w->next_reconnect_ms
+        || time(NULL) < w->db.next_connect)
         return;
-    db_request_begin(&w->db, 0);
+    /* its own pace, not the request path's backoff: a failure here
+     * (the server restarting) must not make the next request a 503 */
+    w->next_reconnect_ms = now + 1000;
+    /* a quarter of a deadline at most: requests that nginx sends on the
+     * connections it keeps to this worker wait meanwhile (with the whole
+     * DB_CONNECT_TIMEOUT, a frozen server made them wait 2 s more) */
+    db_request_begin(&w->db, db_now_ms() + w->cfg->deadline_ms / 4);
     if (db_connect(&w->db) == 0)
         w->db.reconnects++;
-    else {
+    else
         w->db.errors++;
-        w->db.next_connect = time(NULL) + 1;
-    }
     metrics_db(w->metrics, w->db.errors, w->db.reconnects);
     scoreboard_set(w->board, w->entry,
         w->stop ? SCOREBOARD_LEAVING : SCOREBOARD_IDLE, db_connected(&w->db));
@@ -239,6 +248,14 @@ worker_poll(struct worker *w)
         w->pfd[n].events = POLLIN;
         w->pfd_conn[n++] = i;
     }
+    /* An idle connection says nothing unless the server ends it (a
+     * restart, a terminated session): watched, its loss shows on the
+     * scoreboard at once, not at the next request. */
+    if (db_socket(&w->db) >= 0) {
+        w->pfd[n].fd = db_socket(&w->db);
+        w->pfd[n].events = POLLIN;
+        w->pfd_conn[n++] = -2;
+    }
     /* without a connection: look again at least every 200 ms, for a
      * reconnect due and for the other workers' connections */
     if (!db_connected(&w->db))
@@ -264,6 +281,10 @@ worker_poll(struct worker *w)
             worker_stopping(w);
         }
     }
+    if (w->pfd_conn[n - 1] == -2 && w->pfd[n - 1].revents != 0
+        && !db_idle_check(&w->db))
+        scoreboard_set(w->board, w->entry,
+            w->stop ? SCOREBOARD_LEAVING : SCOREBOARD_IDLE, 0);
     return n;
 }
 
@@ -583,7 +604,8 @@ worker_serve(struct worker *w, FCGX_Request *fr)
 
 /*
  * Serve what poll() found ready: read a request from each ready kept
- * connection, and a new connection from the socket, then serve them in
+ * connection, and from each new connection queued on the socket, then
+ * serve them in
  * the order of their deadlines, oldest first. nginx sends a request on
  * any connection it keeps to this worker, busy or not, so several can
  * be waiting; served in any other order, one could wait behind later
@@ -600,7 +622,8 @@ worker_round(struct worker *w, int npfd)
     int           listen_idle = npfd > 1 && w->pfd_conn[1] == WORKER_CONNS;
 
     for (k = 1; k < npfd; k++) {
-        if (!(w->pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (w->pfd_conn[k] < 0
+            || !(w->pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
         if (w->pfd_conn[k] == WORKER_CONNS) {
             listen_idle = 0;
@@ -619,14 +642,18 @@ worker_round(struct worker *w, int npfd)
      * about it, says so. */
     if (w->stop && listen_idle)
         w->backlog_done = 1;
-    if (listen_ready && worker_accepting(w)
-        && (fr = worker_free_conn(w)) != NULL) {
+    /* Every connection queued on the socket that a free slot can take,
+     * not one a round: a round may last a deadline, and a connection
+     * left in the queue meanwhile waited several (5 s behind a 2 s
+     * deadline, with a lock held on bookings). */
+    while (listen_ready && worker_accepting(w) && n < WORKER_CONNS
+           && (fr = worker_free_conn(w)) != NULL) {
         if ((rc = worker_accept(w, fr)) < 0)
             return -1;
-        if (rc > 0) {
-            ready[n] = fr;
-            due[n++] = worker_deadline(w, fr);
-        }
+        if (rc == 0)
+            break;
+        ready[n] = fr;
+        due[n++] = worker_deadline(w, fr);
     }
     /* at most WORKER_CONNS: an insertion sort */
     for (i = 1; i < n; i++) {
