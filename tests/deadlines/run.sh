@@ -385,8 +385,9 @@ scenario_max_conn() {
     n=$(awk -v a=$((from + 1000)) -v b="$until" '$7 >= a && $8 <= b' "$LOAD_OUT" | wc -l)
     failed=$(awk -v a=$((from + 1000)) -v b="$until" '$7 >= a && $8 <= b && ($4 >= 500 || $4 == 0)' \
         "$LOAD_OUT" | wc -l)
-    probes=$(lines "$STACK_DIR/health.$NAME")
-    degraded=$(grep -c degraded "$STACK_DIR/health.$NAME")
+    # the probes of that same first second (one each 0.5 s) not judged
+    probes=$(tail -n +3 "$STACK_DIR/health.$NAME" | wc -l)
+    degraded=$(tail -n +3 "$STACK_DIR/health.$NAME" | grep -c degraded)
     info "$WORKERS workers, $((WORKERS - 1)) slots: $failed of $n requests failed" \
         "($(awk -v f="$failed" -v n="$n" 'BEGIN {printf "%.1f", n ? 100 * f / n : 0}') %);" \
         "/health: $degraded of $probes probes degraded ($(awk '{print $NF}' \
