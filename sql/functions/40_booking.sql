@@ -75,10 +75,16 @@ DECLARE
     v_take     integer;
     r          record;
     v_booking  bookings;
+    v_seated   boolean;
 BEGIN
-    SELECT start_time INTO v_start FROM shows WHERE id = p_show_id;
+    SELECT start_time, seated INTO v_start, v_seated
+      FROM shows WHERE id = p_show_id;
     IF NOT FOUND THEN
         RETURN booking_none('not_found');
+    END IF;
+    -- a seated show is booked by its seats (book_seats_chosen)
+    IF v_seated THEN
+        RETURN booking_none('seats_required');
     END IF;
     IF v_start <= now() THEN
         RETURN booking_none('started');

@@ -99,16 +99,18 @@ $$;
 --   p_hold_max_seconds, p_hold_max_extends
 --                extend: how far a hold may go from when it was made,
 --                and how many times (p_hold_seconds is the step)
+--   p_seats      book: the labels of the seats chosen (a seated show;
+--                p_seat_count is their number), or NULL: by count
 -- replayed: r is the stored result of an earlier request with the key;
 -- token_box is then what that request stored.
-CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
+CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
         p_request text, p_op text, p_id bigint, p_seat_count integer,
         p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
         p_admin boolean, p_client text, p_customer text,
         p_max_live_holds integer, p_max_held_seats integer,
         p_channel_hash bytea, p_customer_ref text,
         p_hold_max_seconds integer, p_hold_max_extends integer,
-        p_legacy_request text,
+        p_legacy_request text, p_seats text[],
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -184,6 +186,11 @@ BEGIN
     END IF;
     r := CASE
         WHEN v_limit <> 'ok' THEN booking_none(v_limit)
+        WHEN p_op = 'book' AND p_seats IS NOT NULL
+                              THEN book_seats_chosen(p_id, p_seats,
+                                   p_hold_seconds, p_token_hash, v_client,
+                                   v_customer, ch.id, p_customer_ref,
+                                   v_shard)
         WHEN p_op = 'book'    THEN book_seats(p_id, p_seat_count,
                                    p_hold_seconds, p_token_hash, v_client,
                                    v_customer, ch.id, p_customer_ref,
@@ -201,6 +208,63 @@ BEGIN
          WHERE i.key = p_key;
     END IF;
 END;
+$$;
+
+-- The worker's one statement: booking_run_core(), then, for a booking
+-- of seats, their labels and price (read in a statement of their own,
+-- which sees the booking the first one made).
+CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
+        p_request text, p_op text, p_id bigint, p_seat_count integer,
+        p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
+        p_admin boolean, p_client text, p_customer text,
+        p_max_live_holds integer, p_max_held_seats integer,
+        p_channel_hash bytea, p_customer_ref text,
+        p_hold_max_seconds integer, p_hold_max_extends integer,
+        p_legacy_request text, p_seats text[],
+        OUT r booking_row, OUT replayed boolean, OUT token_box bytea,
+        OUT seat_labels jsonb, OUT price bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    k record;
+BEGIN
+    SELECT * INTO k
+      FROM booking_run_core(p_key, p_legacy_key, p_request, p_op, p_id,
+                            p_seat_count, p_hold_seconds, p_token_hash,
+                            p_token_box, p_admin, p_client, p_customer,
+                            p_max_live_holds, p_max_held_seats,
+                            p_channel_hash, p_customer_ref,
+                            p_hold_max_seconds, p_hold_max_extends,
+                            p_legacy_request, p_seats);
+    r := k.r;
+    replayed := k.replayed;
+    token_box := k.token_box;
+    IF (r).id IS NOT NULL THEN
+        SELECT s.labels, s.price INTO seat_labels, price
+          FROM booking_seats((r).id) s;
+    END IF;
+END;
+$$;
+
+-- The previous release's signature, for its workers until they are
+-- replaced: no seats.
+CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
+        p_request text, p_op text, p_id bigint, p_seat_count integer,
+        p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
+        p_admin boolean, p_client text, p_customer text,
+        p_max_live_holds integer, p_max_held_seats integer,
+        p_channel_hash bytea, p_customer_ref text,
+        p_hold_max_seconds integer, p_hold_max_extends integer,
+        p_legacy_request text,
+        OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
+LANGUAGE sql AS $$
+    SELECT k.r, k.replayed, k.token_box
+      FROM booking_run_core(p_key, p_legacy_key, p_request, p_op, p_id,
+                            p_seat_count, p_hold_seconds, p_token_hash,
+                            p_token_box, p_admin, p_client, p_customer,
+                            p_max_live_holds, p_max_held_seats,
+                            p_channel_hash, p_customer_ref,
+                            p_hold_max_seconds, p_hold_max_extends,
+                            p_legacy_request, NULL) k;
 $$;
 
 -- POST /admin/show under an optional key: the show and its parts, and

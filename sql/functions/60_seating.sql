@@ -1,0 +1,239 @@
+-- Reserved seating (docs/seating.md): a seated show's seats, its map,
+-- and a booking of chosen seats. Selling a seat twice is impossible in
+-- the schema itself: seat_assignments has one row per seat at most. The
+-- parts (show_parts) stay the unit of locking and counting: whole rows
+-- to a part, so that seats kept together never span two locks.
+--
+-- Lock order, as everywhere: parts in ascending order, then booking
+-- rows.
+
+-- A seated show's layout, its seats and its parts, from the normalized
+-- layout (fcgi/seating.c): seat i of the show is the ord-th seat (by
+-- number) of the row whose first seat is first; a part is the rows
+-- whose first seat falls in the same thousand.
+CREATE OR REPLACE FUNCTION seats_create(p_show_id bigint, p_layout jsonb)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO show_seating (show_id, layout) VALUES (p_show_id, p_layout);
+    INSERT INTO seats (show_id, seat, part, category, label)
+    SELECT p_show_id, (r.rw->>'first')::integer + n.ord - 1,
+           ((r.rw->>'first')::integer / 1000)::smallint,
+           (r.rw->>'category')::smallint,
+           (s.sec->>'name') || '-' || (r.rw->>'name') || '-' || n.num
+      FROM jsonb_array_elements(p_layout->'sections') s(sec),
+           jsonb_array_elements(s.sec->'rows') r(rw),
+           LATERAL (SELECT g.num, row_number() OVER (ORDER BY g.num) AS ord
+                      FROM jsonb_array_elements(r.rw->'seats') x(rng),
+                           generate_series((x.rng->>0)::integer,
+                                           (x.rng->>1)::integer) g(num)) n;
+    INSERT INTO show_parts (show_id, part, total)
+    SELECT p_show_id, part, count(*) FROM seats
+     WHERE show_id = p_show_id GROUP BY part;
+$$;
+
+-- POST /admin/show with "seating", under an optional key: the show (its
+-- total_seats the layout's seat count), its seats and its parts.
+CREATE OR REPLACE FUNCTION show_create_seated_keyed(p_key text,
+        p_request text, p_name text, p_start_us bigint, p_layout jsonb,
+        p_max_seats_per_customer integer)
+RETURNS keyed_show
+LANGUAGE plpgsql AS $$
+DECLARE
+    c record;
+    r show_row;
+BEGIN
+    IF p_key IS NOT NULL THEN
+        SELECT * INTO c FROM idem_claim(p_key, p_request);
+        IF NOT c.fresh AND c.same THEN
+            RETURN ROW('ok', c.show, true)::keyed_show;
+        ELSIF NOT c.fresh THEN
+            RETURN ROW('key_reused', NULL, false)::keyed_show;
+        END IF;
+    END IF;
+    INSERT INTO shows (name, start_time, total_seats, max_seats_per_customer,
+                       seated)
+    VALUES (p_name, from_epoch_us(p_start_us),
+            (p_layout->>'seat_count')::integer, p_max_seats_per_customer,
+            true)
+    RETURNING id, name, epoch_us(start_time), total_seats, 0, total_seats
+         INTO r;
+    PERFORM seats_create(r.id, p_layout);
+    IF p_key IS NOT NULL THEN
+        UPDATE idempotency_keys SET show = r WHERE key = p_key;
+    END IF;
+    RETURN ROW('ok', r, false)::keyed_show;
+END;
+$$;
+
+-- A seat's state as the map shows it: f free, h held, s sold; a hold
+-- that lapsed is free at once, swept or not.
+CREATE OR REPLACE FUNCTION seat_state(p_status text, p_expires timestamptz)
+RETURNS text LANGUAGE sql STABLE
+    RETURN CASE WHEN p_status = 'CONFIRMED' THEN 's'
+                WHEN p_status = 'PENDING' AND p_expires > now() THEN 'h'
+                ELSE 'f' END;
+
+-- GET /shows/{id}/seats: the layout and one state a seat, in seat
+-- order; no row for a show that is not seated.
+CREATE OR REPLACE FUNCTION seat_map(p_show_id bigint,
+        OUT layout jsonb, OUT states text)
+RETURNS SETOF record LANGUAGE sql STABLE AS $$
+    SELECT g.layout,
+           (SELECT string_agg(seat_state(b.status, b.expires_at), ''
+                              ORDER BY s.seat)
+              FROM seats s
+              LEFT JOIN seat_assignments a
+                     ON a.show_id = s.show_id AND a.seat = s.seat
+              LEFT JOIN bookings b ON b.id = a.booking_id
+             WHERE s.show_id = p_show_id)
+      FROM show_seating g WHERE g.show_id = p_show_id;
+$$;
+
+-- The seats of booking p_id as labels, and their price in all (the
+-- layout's categories), for its answer; NULLs for a booking by count.
+CREATE OR REPLACE FUNCTION booking_seats(p_id bigint,
+        OUT labels jsonb, OUT price bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_agg(s.label ORDER BY s.seat),
+           sum((g.layout->'categories'->s.category->>'price')::bigint)
+      FROM bookings b
+      CROSS JOIN LATERAL unnest(b.seats) AS x(seat)
+      JOIN seats s ON s.show_id = b.show_id AND s.seat = x.seat
+      JOIN show_seating g ON g.show_id = b.show_id
+     WHERE b.id = p_id;
+$$;
+
+-- Book the seats labelled p_labels (all or nothing): CONFIRMED at once,
+-- or PENDING for p_hold_seconds, as book_seats() does for a count, with
+-- the same owners and caps. Outcomes besides book_seats()'s:
+-- not_seated (a show sold by count), unknown_seats (a label the show
+-- does not have), seats_taken (a FAILED booking whose seats are those
+-- that were not free).
+--
+-- The parts of the seats asked for are locked in ascending order. A
+-- seat held by a hold that lapsed is freed by ending that hold whole,
+-- which needs the locks of all its parts: when it has parts beyond those
+-- locked, the locks are given back (the subtransaction is rolled back)
+-- and the larger set is locked from the start, in ascending order. So
+-- every wait for a part is made holding no part, or in ascending order,
+-- and no two bookings can wait for each other.
+CREATE OR REPLACE FUNCTION book_seats_chosen(p_show_id bigint,
+        p_labels text[], p_hold_seconds integer, p_token_hash bytea,
+        p_client text, p_customer text, p_channel_id bigint,
+        p_customer_ref text, p_client_shard smallint)
+RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_start    timestamptz;
+    v_seated   boolean;
+    v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
+                            ELSE 'PENDING' END;
+    v_expires  timestamptz := now() + p_hold_seconds * interval '1 second';
+    v_reason   text;
+    v_outcome  text := 'ok';
+    v_seats    integer[];
+    v_lock     smallint[];
+    v_more     smallint[];
+    v_lapsed   bigint[];
+    v_taken    integer[];
+    v_parts    smallint[];
+    v_counts   integer[];
+    v_done     boolean := false;
+    v_booking  bookings;
+    b          bookings;
+BEGIN
+    SELECT start_time, seated INTO v_start, v_seated
+      FROM shows WHERE id = p_show_id;
+    IF NOT FOUND THEN
+        RETURN booking_none('not_found');
+    END IF;
+    IF v_seated IS NOT TRUE THEN
+        RETURN booking_none('not_seated');
+    END IF;
+    IF v_start <= now() THEN
+        RETURN booking_none('started');
+    END IF;
+    SELECT array_agg(seat ORDER BY seat) INTO v_seats
+      FROM seats WHERE show_id = p_show_id AND label = ANY (p_labels);
+    IF coalesce(cardinality(v_seats), 0) <> cardinality(p_labels) THEN
+        RETURN booking_none('unknown_seats');
+    END IF;
+    SELECT array_agg(DISTINCT part ORDER BY part) INTO v_lock
+      FROM seats WHERE show_id = p_show_id AND seat = ANY (v_seats);
+
+    FOR attempt IN 1 .. 8 LOOP
+        BEGIN
+            PERFORM 1 FROM show_parts
+              WHERE show_id = p_show_id AND part = ANY (v_lock)
+              ORDER BY part FOR UPDATE;
+            -- Holds that lapsed on these seats, and their parts.
+            SELECT array_agg(DISTINCT b2.id) INTO v_lapsed
+              FROM seat_assignments a JOIN bookings b2 ON b2.id = a.booking_id
+             WHERE a.show_id = p_show_id AND a.seat = ANY (v_seats)
+               AND b2.status = 'PENDING' AND b2.expires_at <= now();
+            SELECT array_agg(DISTINCT p ORDER BY p) INTO v_more
+              FROM bookings b2, unnest(b2.parts) p
+             WHERE b2.id = ANY (v_lapsed) AND NOT (p = ANY (v_lock));
+            IF v_more IS NOT NULL THEN
+                SELECT array_agg(DISTINCT x ORDER BY x) INTO v_lock
+                  FROM unnest(v_lock || v_more) x;
+                RAISE SQLSTATE 'BK002';
+            END IF;
+            -- Ended whole; the trigger gives their seats back.
+            FOR b IN UPDATE bookings
+                        SET status = 'FAILED', reason = 'expired',
+                            updated_at = now()
+                      WHERE id = ANY (v_lapsed) AND status = 'PENDING'
+                  RETURNING * LOOP
+                PERFORM show_parts_release(b.show_id, b.parts, b.part_seats);
+            END LOOP;
+            v_done := true;
+        EXCEPTION WHEN SQLSTATE 'BK002' THEN
+            NULL;       -- every part given back: lock the larger set
+        END;
+        EXIT WHEN v_done;
+    END LOOP;
+    IF NOT v_done THEN
+        RAISE EXCEPTION 'book_seats_chosen: the parts to lock kept growing';
+    END IF;
+
+    SELECT array_agg(seat ORDER BY seat) INTO v_taken
+      FROM seat_assignments WHERE show_id = p_show_id AND seat = ANY (v_seats);
+    IF v_taken IS NOT NULL THEN
+        v_status := 'FAILED';
+        v_reason := 'seats_taken';
+        v_outcome := 'seats_taken';
+        v_expires := NULL;
+    ELSE
+        SELECT array_agg(part ORDER BY part), array_agg(n ORDER BY part)
+          INTO v_parts, v_counts
+          FROM (SELECT part, count(*)::integer AS n FROM seats
+                 WHERE show_id = p_show_id AND seat = ANY (v_seats)
+                 GROUP BY part) t;
+        UPDATE show_parts p SET booked = p.booked + u.n
+          FROM unnest(v_parts, v_counts) AS u(part, n)
+         WHERE p.show_id = p_show_id AND p.part = u.part;
+    END IF;
+
+    INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
+                          parts, part_seats, token_hash, client, customer,
+                          channel_id, customer_ref, client_shard, seats)
+    VALUES (p_show_id, cardinality(v_seats), v_status, v_expires, v_reason,
+            v_parts, v_counts, p_token_hash, p_client, p_customer,
+            p_channel_id, p_customer_ref, p_client_shard,
+            coalesce(v_taken, v_seats))
+    RETURNING * INTO v_booking;
+    IF v_taken IS NULL THEN
+        INSERT INTO seat_assignments (show_id, seat, booking_id)
+        SELECT p_show_id, x, v_booking.id FROM unnest(v_seats) x;
+    END IF;
+    RETURN booking_view(v_outcome, v_booking);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION seats_release() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM seat_assignments WHERE booking_id = NEW.id;
+    RETURN NULL;
+END;
+$$;
