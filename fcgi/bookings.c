@@ -2,6 +2,7 @@
 
 #include "bookings.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,11 @@ struct book_reply {
 
 /* The members POST /book takes; any other is 400 unknown_field. */
 static const char *const book_fields[] = {
-    "show_id", "seat_count", "hold", "customer", NULL,
+    "show_id", "seat_count", "seats", "hold", "customer", NULL,
 };
+
+/* "seats": at most this many labels in one request. */
+#define BOOKINGS_LABELS_MAX 1000
 
 #define KEY_REUSED { 422, "idempotency_key_reused", \
                      "this Idempotency-Key was used with a different request" }
@@ -54,6 +58,18 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
                              "more seats than one booking may have" },
         [BOOK_UNAUTHORIZED] = { 401, "unauthorized",
                              "this channel key is unknown or revoked" },
+        [BOOK_SEATS_TAKEN] = { 409, "seats_taken",
+                             "some of these seats are not free: \"seats\" "
+                             "lists them" },
+        [BOOK_NOT_SEATED] = { 400, "not_seated",
+                             "this show is sold by count: book it with "
+                             "seat_count, without seats" },
+        [BOOK_UNKNOWN_SEATS] = { 400, "unknown_seat",
+                             "a seat named in \"seats\" is not in this "
+                             "show" },
+        [BOOK_SEATS_REQUIRED] = { 400, "seats_required",
+                             "this show is seated: name the seats to book "
+                             "in \"seats\"" },
     },
     [BOOK_OP_CONFIRM] = {
         [BOOK_OK]        = { 200, NULL, "Booking CONFIRMED" },
@@ -122,6 +138,9 @@ static int bookings_customer_or_reply(json_object *body,
     struct db_owner *owner, struct response *res);
 static int bookings_hold_or_reply(json_object *body, int *hold,
     struct response *res);
+static int bookings_label_ok(const char *s, size_t len);
+static int bookings_seats_or_reply(json_object *body, char **labels,
+    int64_t *count, struct response *res);
 
 static json_object *
 emit_booking(const struct db_booking *b)
@@ -143,6 +162,10 @@ emit_booking(const struct db_booking *b)
         ? json_object_new_string(b->reason) : NULL);
     if (b->customer_ref[0] != '\0')
         json_put_new(o, "customer", json_object_new_string(b->customer_ref));
+    if (b->seats != NULL) {
+        json_put_new(o, "seats", json_tokener_parse(b->seats));
+        json_put_new(o, "price", json_object_new_int64(b->price));
+    }
     return o;
 }
 
@@ -194,8 +217,13 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
         return;
     }
     if (reply->code != NULL) {
-        response_error(ctx->res, reply->status, reply->code, NULL,
+        response_error(ctx->res, reply->status, reply->code,
+            r == BOOK_SEATS_REQUIRED ? "seat_count"
+            : r == BOOK_NOT_SEATED || r == BOOK_UNKNOWN_SEATS ? "seats" : NULL,
             reply->message);
+        if (r == BOOK_SEATS_TAKEN && booking->seats != NULL)
+            json_object_object_add(ctx->res->body, "seats",
+                json_tokener_parse(booking->seats));
         if (reply->status == 401)
             response_header(ctx->res,
                 "WWW-Authenticate: Bearer realm=\"booking\"");
@@ -364,7 +392,7 @@ bookings_create(struct handler_ctx *ctx)
     struct db_owner    owner = { 0 };
     struct idempotency idem;
     char               scope[IDEMPOTENCY_SCOPE_MAX], token[TOKEN_MAX];
-    char              *canon = NULL;
+    char              *canon = NULL, *labels = NULL;
     json_object       *body;
     int64_t            show_id, seats;
     int                hold;
@@ -376,8 +404,7 @@ bookings_create(struct handler_ctx *ctx)
     if (json_fields_known_or_reply(body, book_fields, ctx->res) < 0
         || json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1,
                                    &show_id, ctx->res) < 0
-        || json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
-                                   &seats, ctx->res) < 0
+        || bookings_seats_or_reply(body, &labels, &seats, ctx->res) < 0
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
         || bookings_customer_or_reply(body, &owner, ctx->res) < 0)
         goto out;
@@ -402,6 +429,7 @@ bookings_create(struct handler_ctx *ctx)
         route_reply_db_failure(ctx, DB_ERROR);
         goto out;
     }
+    owner.seats = labels;
     r = db_booking_run(ctx->db, &idem.db, BOOK_OP_CREATE, show_id, seats,
         hold ? ctx->cfg->hold_ttl_seconds : 0, &owner, &booking);
     if (r == BOOK_UNAUTHORIZED)
@@ -414,8 +442,103 @@ bookings_create(struct handler_ctx *ctx)
     bookings_reply(ctx, BOOK_OP_CREATE, r, &booking, &idem, token);
 
 out:
+    db_booking_clear(&booking);
+    free(labels);
     free(canon);
     json_object_put(body);
+}
+
+/* A seat's label: 1 to 96 of letters, digits, space, '.', '_', '-'. */
+static int
+bookings_label_ok(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len == 0 || len > 96)
+        return 0;
+    for (i = 0; i < len; i++)
+        if (!isalnum((unsigned char) s[i]) && strchr(" ._-", s[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+/*
+ * The seats asked for: "seat_count" (1 to BOOKINGS_SEATS_MAX) for a show
+ * sold by count; or "seats", 1 to BOOKINGS_LABELS_MAX distinct labels
+ * of a seated show's seats, into *labels as a PostgreSQL array literal
+ * (malloc'd; each label quoted, which its characters allow), with
+ * "seat_count" optional beside it and then equal to their number.
+ * Returns 0, or -1 after answering.
+ */
+static int
+bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
+    struct response *res)
+{
+    json_object *arr, *v;
+    size_t       i, j, n, len, size, used = 0;
+    char        *buf;
+
+    *labels = NULL;
+    if (!json_object_object_get_ex(body, "seats", &arr) || arr == NULL)
+        return json_field_int_or_reply(body, "seat_count", 1,
+                                       BOOKINGS_SEATS_MAX, count, res);
+    if (!json_object_is_type(arr, json_type_array)
+        || (n = json_object_array_length(arr)) == 0
+        || n > BOOKINGS_LABELS_MAX) {
+        response_error(res, 400, "invalid_value", "seats",
+            "field \"seats\" must be an array of 1 to 1000 seat labels");
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        v = json_object_array_get_idx(arr, i);
+        if (!json_object_is_type(v, json_type_string)
+            || !bookings_label_ok(json_object_get_string(v),
+                                  (size_t) json_object_get_string_len(v))) {
+            response_error(res, 400, "invalid_value", "seats",
+                "each seat label must be 1 to 96 letters, digits, spaces, "
+                "'.', '_' or '-'");
+            return -1;
+        }
+        for (j = 0; j < i; j++)
+            if (strcmp(json_object_get_string(v), json_object_get_string(
+                    json_object_array_get_idx(arr, j))) == 0) {
+                response_error(res, 400, "invalid_value", "seats",
+                    "a seat is named twice in \"seats\"");
+                return -1;
+            }
+    }
+    if (json_object_object_get_ex(body, "seat_count", &v) && v != NULL) {
+        if (json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
+                                    count, res) < 0)
+            return -1;
+        if (*count != (int64_t) n) {
+            response_error(res, 400, "invalid_value", "seat_count",
+                "field \"seat_count\" must be the number of \"seats\"");
+            return -1;
+        }
+    }
+    *count = (int64_t) n;
+    size = n * (96 + 3) + 3;
+    if ((buf = malloc(size)) == NULL) {
+        response_error(res, 500, "internal_error", NULL,
+            "an internal error occurred; it has been logged");
+        return -1;
+    }
+    buf[used++] = '{';
+    for (i = 0; i < n; i++) {
+        v = json_object_array_get_idx(arr, i);
+        len = (size_t) json_object_get_string_len(v);
+        if (i > 0)
+            buf[used++] = ',';
+        buf[used++] = '"';
+        memcpy(buf + used, json_object_get_string(v), len);
+        used += len;
+        buf[used++] = '"';
+    }
+    buf[used++] = '}';
+    buf[used] = '\0';
+    *labels = buf;
+    return 0;
 }
 
 /*
@@ -475,6 +598,7 @@ bookings_change(struct handler_ctx *ctx, enum book_op op)
     if (r == BOOK_NOT_FOUND && !owner.admin)
         auth_failed(ctx);
     bookings_reply(ctx, op, r, &booking, &idem, "");
+    db_booking_clear(&booking);
 }
 
 /* POST /bookings/{id}/confirm -> 200 CONFIRMED (again on a retry), or 409. */
@@ -511,7 +635,7 @@ bookings_extend(struct handler_ctx *ctx)
 void
 bookings_get(struct handler_ctx *ctx)
 {
-    struct db_booking booking;
+    struct db_booking booking = { 0 };
     struct db_owner   owner;
     json_object      *answer;
     enum db_status    st;
@@ -534,4 +658,5 @@ bookings_get(struct handler_ctx *ctx)
     answer = json_object_new_object();
     json_object_object_add(answer, "booking", emit_booking(&booking));
     response_json(ctx->res, 200, answer);
+    db_booking_clear(&booking);
 }

@@ -62,6 +62,10 @@ enum book_result {
     BOOK_UNAUTHORIZED,  /* a channel key that is unknown or revoked */
     BOOK_EXTEND_LIMIT,  /* the hold was extended as far as it may be */
     BOOK_NOT_A_HOLD,    /* extend: the booking is CONFIRMED */
+    BOOK_SEATS_TAKEN,   /* a seat asked for was not free (FAILED booking) */
+    BOOK_NOT_SEATED,    /* seats named on a show sold by count */
+    BOOK_UNKNOWN_SEATS, /* a label the show does not have */
+    BOOK_SEATS_REQUIRED,    /* a count on a seated show */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
@@ -92,6 +96,10 @@ struct db_booking {
     char    status[DB_STATUS_MAX];
     char    reason[DB_STATUS_MAX];  /* "" when none */
     char    customer_ref[DB_NAME_MAX];  /* a channel's buyer; "" none */
+    char   *seats;              /* a seated booking: its labels as a JSON
+                                   array (malloc'd; db_booking_clear());
+                                   NULL for one by count */
+    int64_t price;              /* and their prices in all */
 };
 
 /* A write's Idempotency-Key, and what fingerprints its request. */
@@ -130,6 +138,9 @@ struct db_owner {
     int     channel;
     uint8_t channel_hash[DB_HASH_LEN];
     const char *customer_ref;
+    /* book: the labels of the seats chosen, as a PostgreSQL array
+     * literal; NULL: a booking by count */
+    const char *seats;
     /* extend: how far from its making a hold may go, how many times */
     int     hold_max_seconds;
     int     hold_max_extends;
@@ -163,7 +174,7 @@ enum db_status db_expire_totals(struct db *db, int64_t *holds);
 enum db_status db_ping(struct db *db);
 enum db_status db_show_create(struct db *db, struct db_idem *idem,
     const char *name, int64_t start_us, int64_t total_seats,
-    int64_t max_per_customer, struct db_show *out);
+    const char *layout, int64_t max_per_customer, struct db_show *out);
 enum db_status db_show_get(struct db *db, int64_t id, struct db_show *out);
 enum db_status db_show_list(struct db *db, int has_cursor,
     int64_t after_start_us, int64_t after_id, int limit, db_show_fn *fn,
@@ -184,6 +195,9 @@ enum db_status db_channel_list(struct db *db, int limit, db_channel_fn *fn,
     void *arg);
 enum db_status db_channel_revoke(struct db *db, int64_t id,
     struct db_channel *out);
+void db_booking_clear(struct db_booking *b);
+enum db_status db_seat_map(struct db *db, int64_t id, char **layout,
+    char **states);
 enum db_status db_booking_get(struct db *db, int64_t id,
     const struct db_owner *owner, struct db_booking *out);
 

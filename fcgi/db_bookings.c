@@ -4,9 +4,13 @@
 #include "db_exec.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DB_RETRIES 3    /* attempts on deadlock or serialization failure */
+
+static void db_booking_seats(const PGresult *res, int col,
+    struct db_booking *b);
 
 /*
  * Columns of a booking (type booking_row): outcome, id, show_id,
@@ -26,7 +30,8 @@ const struct db_stmt db_stmts_bookings[] = {
       /* a channel's buyer, which the row type has no room for; a new */ \
       /* booking's is not yet visible here, and the request names it */ \
       "       (SELECT b.customer_ref FROM bookings b" \
-      "         WHERE '" op "' <> 'book' AND b.id = (k.r).id)" \
+      "         WHERE '" op "' <> 'book' AND b.id = (k.r).id)," \
+      "       k.seat_labels::text, k.price" \
       " FROM booking_run($1::text, $2::text," \
       "                  $3::text || E'\\n' || $4::text, '" op "'," \
       "                  $5::int8,"   /* show id (book), booking id */ \
@@ -43,8 +48,9 @@ const struct db_stmt db_stmts_bookings[] = {
       "                  $16::text,"  /* its reference for the buyer */ \
       "                  $17::int4,"  /* extend: how far, from the making */ \
       "                  $18::int4,"  /* and how many times */ \
-      "                  $3::text || E'\\n' || $19::text) k" /* as the */ \
-      /* previous release fingerprinted the request, for its keys */
+      "                  $3::text || E'\\n' || $19::text," /* as the */ \
+      /* previous release fingerprinted the request, for its keys */ \
+      "                  $20::text[]) k" /* book: the seats chosen */
     [BOOKING_CREATE] = { "booking_create", BOOKING_RUN("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
     [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_RUN("confirm"),
@@ -55,7 +61,9 @@ const struct db_stmt db_stmts_bookings[] = {
     [BOOKING_EXTEND] = { "booking_extend", BOOKING_RUN("extend"), DB_ONCE },
     /* one probe, whether the id is unknown or the token wrong */
     [BOOKING_GET] = { "booking_get",
-      "SELECT (booking_view('ok', b)).*, b.customer_ref FROM bookings b"
+      "SELECT (booking_view('ok', b)).*, b.customer_ref, s.labels::text,"
+      "       s.price FROM bookings b"
+      "  LEFT JOIN LATERAL booking_seats(b.id) s ON b.seats IS NOT NULL"
       " WHERE id = $1::int8"
       "   AND ($3::bool OR token_hash = $2::bytea"     /* admin, token */
       "        OR channel_id = (SELECT id FROM channels" /* or channel */
@@ -79,6 +87,10 @@ static const struct {
     { "key_reused", BOOK_KEY_REUSED },
     { "hold_limit", BOOK_HOLD_LIMIT },
     { "customer_limit", BOOK_CUSTOMER_LIMIT },
+    { "seats_taken",    BOOK_SEATS_TAKEN },
+    { "not_seated",     BOOK_NOT_SEATED },
+    { "unknown_seats",  BOOK_UNKNOWN_SEATS },
+    { "seats_required", BOOK_SEATS_REQUIRED },
     { "seat_limit", BOOK_SEAT_LIMIT },
     { "unauthorized", BOOK_UNAUTHORIZED },
     { "extend_limit", BOOK_EXTEND_LIMIT },
@@ -121,6 +133,29 @@ db_row_booking(const PGresult *res, int row, struct db_booking *out)
  * request with the same key; owner says who asks (struct db_owner), and
  * after a replay holds the sealed token that the first request stored.
  */
+/*
+ * A seated booking's labels (a JSON array, column col) and price (the
+ * next column) into b; nothing for a booking by count (NULL).
+ */
+static void
+db_booking_seats(const PGresult *res, int col, struct db_booking *b)
+{
+    b->seats = NULL;
+    b->price = 0;
+    if (PQgetisnull(res, 0, col))
+        return;
+    b->seats = strdup(PQgetvalue(res, 0, col));
+    b->price = PQgetisnull(res, 0, col + 1) ? 0 : db_int(res, 0, col + 1);
+}
+
+/* Free what db_booking_run() and db_booking_get() gave b. */
+void
+db_booking_clear(struct db_booking *b)
+{
+    free(b->seats);
+    b->seats = NULL;
+}
+
 enum book_result
 db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     int64_t id, int64_t seats, int hold_seconds, struct db_owner *owner,
@@ -144,7 +179,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
                                      owner->max_held_seats > 0 ? held : NULL,
                                      owner->channel ? chan : NULL,
                                      owner->customer_ref, maxs, maxn,
-                                     idem->legacy_body };
+                                     idem->legacy_body, owner->seats };
     const struct db_stmt *stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
@@ -164,13 +199,13 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     db_hex(owner->box, owner->box_len, box);
     db_hex(owner->channel_hash, DB_HASH_LEN, chan);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec_keyed(db, stmt, idem->key != NULL, 19, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 20, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
         goto out;
     }
-    if (PQntuples(res) != 1 || PQnfields(res) != 11) {
+    if (PQntuples(res) != 1 || PQnfields(res) != 13) {
         snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
             "columns", stmt->name, PQntuples(res), PQnfields(res));
         goto out;
@@ -186,6 +221,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
         db_row_booking(res, 0, out);
         snprintf(out->customer_ref, sizeof(out->customer_ref), "%s",
             PQgetvalue(res, 0, 10));    /* "" when NULL */
+        db_booking_seats(res, 11, out);
     }
     idem->replayed = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
     owner->box_len = 0;
@@ -227,6 +263,7 @@ db_booking_get(struct db *db, int64_t id, const struct db_owner *owner,
         db_row_booking(res, 0, out);
         snprintf(out->customer_ref, sizeof(out->customer_ref), "%s",
             PQgetvalue(res, 0, 8));     /* "" when NULL */
+        db_booking_seats(res, 9, out);
     }
     else if (res != NULL)
         ret = DB_NOT_FOUND;

@@ -4,6 +4,7 @@
 #include "db_exec.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -45,7 +46,8 @@
     "             AND expires_at <= now()" \
     "            GROUP BY show_id) l ON l.show_id = s.id"
 
-enum { SHOW_CREATE, SHOW_GET, SHOW_LIST_FIRST, SHOW_LIST_AFTER };
+enum { SHOW_CREATE, SHOW_CREATE_SEATED, SHOW_SEAT_MAP, SHOW_GET,
+       SHOW_LIST_FIRST, SHOW_LIST_AFTER };
 
 const struct db_stmt db_stmts_shows[] = {
     /* show_create_keyed(): $1 is the Idempotency-Key or NULL, $2 and $3
@@ -59,6 +61,21 @@ const struct db_stmt db_stmts_shows[] = {
       "                        $5::int8,"            /* start time */
       "                        $6::int4,"            /* total seats */
       "                        $7::int4) k", DB_ONCE }, /* cap per customer */
+    /* the same for a seated show: $6 its normalized layout */
+    [SHOW_CREATE_SEATED] = { "show_create_seated",
+      "SELECT k.outcome, (k.r).id, (k.r).name, (k.r).start_us,"
+      "       (k.r).total_seats, (k.r).booked_seats, (k.r).available_seats,"
+      "       k.replayed"
+      " FROM show_create_seated_keyed($1::text,"
+      "                               $2::text || E'\\n' || $3::text,"
+      "                               $4::text, $5::int8, $6::jsonb,"
+      "                               $7::int4) k", DB_ONCE },
+    /* a show's seat map: no row for an unknown show, a NULL layout for
+     * one sold by count (seat_map(), sql/functions/60_seating.sql) */
+    [SHOW_SEAT_MAP] = { "show_seat_map",
+      "SELECT m.layout::text, m.states FROM shows s"
+      "  LEFT JOIN LATERAL seat_map(s.id) m ON true"
+      " WHERE s.id = $1::int8", DB_READ },
     [SHOW_GET] = { "show_get",
       SHOW_COLUMNS " WHERE s.id = $1::int8", DB_READ },
     [SHOW_LIST_FIRST] = { "show_list_first",
@@ -91,12 +108,13 @@ db_row_show(const PGresult *res, int row, struct db_show *out)
  */
 enum db_status
 db_show_create(struct db *db, struct db_idem *idem, const char *name,
-    int64_t start_us, int64_t total_seats, int64_t max_per_customer,
-    struct db_show *out)
+    int64_t start_us, int64_t total_seats, const char *layout,
+    int64_t max_per_customer, struct db_show *out)
 {
     char                start[24], total[24], cap[24];
     const char         *params[] = { idem->key, idem->request, idem->body,
-                                     name, start, total,
+                                     name, start,
+                                     layout != NULL ? layout : total,
                                      max_per_customer > 0 ? cap : NULL };
     enum db_exec_status st;
     PGresult           *res;
@@ -104,8 +122,10 @@ db_show_create(struct db *db, struct db_idem *idem, const char *name,
     snprintf(start, sizeof(start), "%lld", (long long) start_us);
     snprintf(total, sizeof(total), "%lld", (long long) total_seats);
     snprintf(cap, sizeof(cap), "%lld", (long long) max_per_customer);
-    res = db_exec_keyed(db, &db_stmts_shows[SHOW_CREATE], idem->key != NULL,
-        7, params, &st);
+    res = db_exec_keyed(db, &db_stmts_shows[layout != NULL
+                                            ? SHOW_CREATE_SEATED
+                                            : SHOW_CREATE],
+        idem->key != NULL, 7, params, &st);
     if (res == NULL || PQntuples(res) != 1) {
         PQclear(res);
         return res != NULL ? DB_ERROR : db_status_of(st);
@@ -174,4 +194,35 @@ db_show_list(struct db *db, int has_cursor, int64_t after_start_us,
     }
     PQclear(res);
     return db_status_of(st);
+}
+
+/*
+ * GET /shows/{id}/seats: the show's normalized layout and its seats'
+ * states (both malloc'd, the caller frees them). DB_NOT_FOUND for an
+ * unknown show; DB_OK with *layout NULL for one sold by count.
+ */
+enum db_status
+db_seat_map(struct db *db, int64_t id, char **layout, char **states)
+{
+    enum db_exec_status st;
+    enum db_status      ret;
+    PGresult           *res;
+
+    *layout = *states = NULL;
+    res = db_exec_int(db, &db_stmts_shows[SHOW_SEAT_MAP], id, &st);
+    ret = db_status_of(st);
+    if (res != NULL && PQntuples(res) == 0)
+        ret = DB_NOT_FOUND;
+    else if (res != NULL && !PQgetisnull(res, 0, 0)) {
+        *layout = strdup(PQgetvalue(res, 0, 0));
+        *states = strdup(PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1));
+        if (*layout == NULL || *states == NULL) {
+            free(*layout);
+            free(*states);
+            *layout = *states = NULL;
+            ret = DB_ERROR;
+        }
+    }
+    PQclear(res);
+    return ret;
 }

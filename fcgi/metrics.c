@@ -18,7 +18,7 @@ static const char *const metrics_route_names[METRICS_ROUTES] = {
     "/bookings/{id}/confirm", "/bookings/{id}/cancel",
     "/bookings/{id}/extend", "/admin/keys",
     "/admin/keys/{id}", "/health",
-    "/metrics", "/openapi.json", "other",
+    "/metrics", "/openapi.json", "/shows/{id}/seats", "other",
 };
 
 /* Every status a worker answers; index METRICS_STATUSES - 1 is "other". */

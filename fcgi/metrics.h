@@ -26,6 +26,7 @@ enum metrics_route {
     METRICS_ROUTE_HEALTH,
     METRICS_ROUTE_METRICS,
     METRICS_ROUTE_OPENAPI,
+    METRICS_ROUTE_SEATS,
     METRICS_ROUTE_OTHER,        /* 404 and 405: no route matched */
     METRICS_ROUTES
 };

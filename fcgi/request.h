@@ -21,6 +21,7 @@ struct request {
     const char *content_type;   /* may be NULL */
     const char *authorization;  /* may be NULL; never logged */
     const char *idempotency_key;    /* may be NULL */
+    const char *if_none_match;      /* may be NULL */
     const char *request_id;
     const char *remote_addr;    /* may be NULL */
     const char *body;           /* NUL-terminated, may contain NULs */

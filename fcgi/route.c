@@ -10,6 +10,7 @@
 #include "health.h"
 #include "metrics.h"
 #include "observe.h"
+#include "seatmap.h"
 #include "shows.h"
 
 struct route {
@@ -38,6 +39,7 @@ static const struct route routes[] = {
     { "GET",  "/health",         health_get,    METRICS_ROUTE_HEALTH },
     { "GET",  "/metrics",        observe_metrics, METRICS_ROUTE_METRICS },
     { "GET",  "/openapi.json",   observe_openapi, METRICS_ROUTE_OPENAPI },
+    { "GET",  "/shows/{id}/seats", seatmap_get, METRICS_ROUTE_SEATS },
 };
 
 #define ROUTES_N (sizeof(routes) / sizeof(routes[0]))

@@ -14,6 +14,7 @@
 #include "jsoncanon.h"
 #include "query.h"
 #include "rfc3339.h"
+#include "seating.h"
 
 struct shows_page {
     json_object *array;
@@ -25,8 +26,11 @@ struct shows_page {
 };
 
 /* The members POST /admin/show takes; any other is 400 unknown_field. */
+static int shows_seats_or_reply(json_object *body, int64_t *seats,
+    json_object **layout, struct response *res);
 static const char *const show_fields[] = {
-    "name", "start_time", "total_seats", "max_seats_per_customer", NULL,
+    "name", "start_time", "total_seats", "seating", "max_seats_per_customer",
+    NULL,
 };
 
 static json_object *emit_show(const struct db_show *show, int created);
@@ -126,6 +130,7 @@ shows_create(struct handler_ctx *ctx)
     struct idempotency idem;
     const char      *name;
     char            *canon = NULL;
+    json_object     *layout = NULL;
     int64_t          start_us, seats, cap;
     enum db_status   st;
 
@@ -136,8 +141,7 @@ shows_create(struct handler_ctx *ctx)
         || json_field_string_or_reply(body, "name", SHOWS_NAME_MAX, &name,
                                       res) < 0
         || shows_start_time_or_reply(body, &start_us, res) < 0
-        || json_field_int_or_reply(body, "total_seats", 1, SHOWS_SEATS_MAX,
-                                   &seats, res) < 0
+        || shows_seats_or_reply(body, &seats, &layout, res) < 0
         || shows_cap_or_reply(body, &cap, res) < 0)
         goto out;
     /* a retry is the same request if its body holds the same values */
@@ -149,8 +153,9 @@ shows_create(struct handler_ctx *ctx)
             ctx->cfg->secret_key, canon, &idem, res) < 0)
         goto out;
 
-    st = db_show_create(ctx->db, &idem.db, name, start_us, seats, cap,
-        &show);
+    st = db_show_create(ctx->db, &idem.db, name, start_us, seats,
+        layout != NULL ? json_object_to_json_string_ext(layout,
+                             JSON_C_TO_STRING_PLAIN) : NULL, cap, &show);
     idempotency_reply(res, &idem);
     if (st == DB_KEY_REUSED) {
         response_error(res, 422, "idempotency_key_reused", NULL,
@@ -169,8 +174,36 @@ shows_create(struct handler_ctx *ctx)
     response_header(res, "Location: /shows/%lld", (long long) show.id);
 
 out:
+    json_object_put(layout);
     free(canon);
     json_object_put(body);
+}
+
+/*
+ * A show's seats: "total_seats" (general admission), or "seating" (a
+ * seated show, docs/seating.md), whose normalized layout goes to
+ * *layout and whose seat count is the total. One of the two, never
+ * both. Returns 0, or -1 after answering.
+ */
+static int
+shows_seats_or_reply(json_object *body, int64_t *seats, json_object **layout,
+    struct response *res)
+{
+    json_object *v;
+
+    *layout = NULL;
+    if (!json_object_object_get_ex(body, "seating", &v) || v == NULL)
+        return json_field_int_or_reply(body, "total_seats", 1,
+                                       SHOWS_SEATS_MAX, seats, res);
+    if (json_object_object_get_ex(body, "total_seats", &v) && v != NULL) {
+        response_error(res, 400, "invalid_value", "total_seats",
+            "give total_seats or seating, not both: a seated show's total "
+            "is its seats");
+        return -1;
+    }
+    json_object_object_get_ex(body, "seating", &v);
+    *layout = seating_normalize(v, seats, res);
+    return *layout != NULL ? 0 : -1;
 }
 
 /* GET /shows/{id} -> 200 or 404. */

@@ -572,6 +572,7 @@ worker_serve(struct worker *w, FCGX_Request *fr)
     req.content_type = worker_param(fr, "CONTENT_TYPE");
     req.authorization = worker_param(fr, "HTTP_AUTHORIZATION");
     req.idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", fr->envp);
+    req.if_none_match = worker_param(fr, "HTTP_IF_NONE_MATCH");
     req.remote_addr = worker_param(fr, "REMOTE_ADDR");
     req.request_id = worker_request_id(fr, idbuf, sizeof(idbuf), w->served);
     if (req.method == NULL)

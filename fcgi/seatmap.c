@@ -1,0 +1,99 @@
+/* GET /shows/{id}/seats: a seated show's layout and its seats' live states. */
+
+#include "seatmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "sha256.h"
+
+#define SEATMAP_ETAG_MAX 40
+
+static int seatmap_put(struct metrics_text *t, const char *s, size_t n);
+
+/* Append n bytes of s to t, growing it: 0, or -1 out of memory. */
+static int
+seatmap_put(struct metrics_text *t, const char *s, size_t n)
+{
+    size_t cap = t->cap;
+    char  *buf;
+
+    while (t->len + n + 1 > cap)
+        cap = cap > 0 ? cap * 2 : 4096;
+    if (cap != t->cap) {
+        if ((buf = realloc(t->buf, cap)) == NULL)
+            return -1;
+        t->buf = buf;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+    return 0;
+}
+
+/*
+ * 200 {"show_id", "layout", "states"}: the layout as stored (it never
+ * changes) and one character a seat (f free, h held, s sold, b blocked),
+ * exact at this moment (docs/seating.md, "The map's states"). The body is
+ * written, not built with json-c: both parts come from the database as
+ * JSON and as a string of four letters, and a stadium's layout would be
+ * parsed only to be printed again. ETag: a digest of the states; a poll
+ * that sends it back in If-None-Match while nothing changed gets 304.
+ * 404 not_found, or not_seated for a show sold by count.
+ */
+void
+seatmap_get(struct handler_ctx *ctx)
+{
+    struct metrics_text *t = ctx->metrics_text;   /* the worker's buffer */
+    char                *layout, *states, head[64];
+    char                 etag[SEATMAP_ETAG_MAX];
+    uint8_t              digest[SHA256_LEN];
+    enum db_status       st;
+    int                  i, n;
+
+    st = db_seat_map(ctx->db, ctx->id, &layout, &states);
+    if (st == DB_NOT_FOUND) {
+        response_error(ctx->res, 404, "not_found", NULL, "no show has this id");
+        return;
+    }
+    if (st != DB_OK) {
+        route_reply_db_failure(ctx, st);
+        return;
+    }
+    if (layout == NULL) {
+        response_error(ctx->res, 404, "not_seated", NULL,
+            "this show is sold by count: it has no seat map");
+        return;
+    }
+    sha256(states, strlen(states), digest);
+    n = snprintf(etag, sizeof(etag), "\"s");
+    for (i = 0; i < 16; i++)
+        n += snprintf(etag + n, sizeof(etag) - (size_t) n, "%02x", digest[i]);
+    snprintf(etag + n, sizeof(etag) - (size_t) n, "\"");
+    if (ctx->req->if_none_match != NULL
+        && strstr(ctx->req->if_none_match, etag) != NULL) {
+        response_text(ctx->res, 304, "application/json", "", 0);
+        response_header(ctx->res, "ETag: %s", etag);
+        goto out;
+    }
+    t->len = 0;
+    n = snprintf(head, sizeof(head), "{\"show_id\":%lld,\"layout\":",
+        (long long) ctx->id);
+    if (seatmap_put(t, head, (size_t) n) < 0
+        || seatmap_put(t, layout, strlen(layout)) < 0
+        || seatmap_put(t, ",\"states\":\"", 11) < 0
+        || seatmap_put(t, states, strlen(states)) < 0
+        || seatmap_put(t, "\"}", 2) < 0) {
+        route_reply_db_failure(ctx, DB_ERROR);
+        goto out;
+    }
+    response_text(ctx->res, 200, "application/json", t->buf, t->len);
+    response_header(ctx->res, "ETag: %s", etag);
+
+out:
+    free(layout);
+    free(states);
+}
