@@ -19,10 +19,13 @@ set -euo pipefail
 #        so npm is asked for only when there is none; ca-certificates
 #        lets npm check the registry's certificate over https
 # metrics: prometheus brings promtool, which checks GET /metrics (t1400)
+# deadlines: nftables brings nft, which cuts the network between the
+#        workers and PostgreSQL in make test-deadlines' netcut scenario
+#        (the database in a network namespace of its own)
 PKGS=(gcc libc6-dev make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev
       libcmocka-dev nginx-light postgresql postgresql-client curl jq procps iproute2
       systemd wrk nodejs $(command -v npm >/dev/null 2>&1 || echo npm) ca-certificates
-      prometheus
+      prometheus nftables
       "$@")
 
 missing=()

@@ -16,6 +16,14 @@
 #   max-conn              the app's role limited to one connection fewer
 #                         than the workers, 10 s
 #   socket                the workers' unix socket path deleted
+#   netcut                the suite's cluster started again in a network
+#                         namespace of its own, reached over a veth pair
+#                         (10.123.x.y/30, chosen by the pid, the host's
+#                         end in the root namespace); nft in that
+#                         namespace drops the packets both ways 20 s,
+#                         then, 10 s later, only PostgreSQL's replies
+#                         20 s; the cluster is moved back to 127.0.0.1
+#                         afterwards. Needs root (ip netns, nft)
 #   standby               a streaming standby (pg_basebackup -R) on a
 #                         second port, both in the workers' DATABASE_URL;
 #                         the primary stopped (-m immediate), the standby
@@ -52,8 +60,8 @@
 # Settings (environment): BUILD (build/release), WORKERS (4),
 # DEADLINE_CLIENTS (40), DEADLINE_MS (2000), DEADLINE_MARGIN_MS (1000),
 # DEADLINES (a comma list of scenarios, default all: freeze-15,freeze-35,
-# lock,read-only,max-conn,socket,standby; "freeze" names both freezes;
-# standby last, as it moves the database to another cluster),
+# lock,read-only,max-conn,socket,netcut,standby; "freeze" names both
+# freezes; standby last, as it moves the database to another cluster),
 # DEADLINE_KEEP=1 (keep the logs even on success).
 set -u
 
@@ -68,7 +76,7 @@ CLIENTS=${DEADLINE_CLIENTS:-40}
 DEADLINE=${DEADLINE_MS:-2000}
 MARGIN=${DEADLINE_MARGIN_MS:-1000}
 P99_SLACK=50
-DEADLINES=${DEADLINES:-freeze-15,freeze-35,lock,read-only,max-conn,socket,standby}
+DEADLINES=${DEADLINES:-freeze-15,freeze-35,lock,read-only,max-conn,socket,netcut,standby}
 
 export BUILD STACK_DIR
 export ADMIN_TOKEN="deadlines-admin-token-$(date +%s)-$$"
@@ -93,6 +101,8 @@ LOAD_PID=
 LOCKER_PID=
 FROZEN=
 PG_DIRS=()
+NC_NS=
+NC_IF=
 
 cleanup() {
     [ -z "$FROZEN" ] || kill -CONT $FROZEN 2>/dev/null
@@ -105,6 +115,7 @@ cleanup() {
         [ -f "$d/postmaster.pid" ] && stack_as_pg "$PG_BIN/pg_ctl" -D "$d" -m immediate \
             -w stop >/dev/null 2>&1
     done
+    netcut_down
     if [ "$finished" -eq 1 ] && [ "$violations" -eq 0 ] && [ -z "${DEADLINE_KEEP:-}" ]; then
         rm -rf "$STACK_DIR"
         for d in "${PG_DIRS[@]}"; do rm -rf "$d"; done
@@ -440,6 +451,158 @@ scenario_socket() {
     finish
 }
 
+# --- The network to PostgreSQL cut -----------------------------------------
+
+# netcut_addrs: sets NC_HOST and NC_DB, the two ends of a /30 in
+# 10.123.0.0/16 chosen by the pid, so that two runs at once do not
+# collide; fails if this host already reaches NC_DB on a link of its
+# own (anything but through a gateway).
+netcut_addrs() {
+    local n=$(($$ % 16384)) r
+    NC_HOST=10.123.$((n / 64)).$((n % 64 * 4 + 1))
+    NC_DB=10.123.$((n / 64)).$((n % 64 * 4 + 2))
+    r=$(ip -4 route get "$NC_DB" 2>/dev/null)
+    case $r in
+    ""|*" via "*) return 0 ;;
+    *) echo "deadlines: $NC_DB is already routed here: $r" >&2; return 1 ;;
+    esac
+}
+
+# netcut_up: the namespace NC_NS, its veth pair (NC_IF on this side,
+# NC_HOST; eth0 inside, NC_DB) and an nft table there whose chains
+# netcut_cut fills. Only this namespace's firewall is ever changed.
+netcut_up() {
+    netcut_addrs || return 1
+    NC_NS=booking-netcut-$$
+    ip netns add "$NC_NS" || { NC_NS=; return 1; }
+    NC_IF=bknc$$
+    ip link add "$NC_IF" type veth peer name eth0 netns "$NC_NS" || { NC_IF=; return 1; }
+    ip addr add "$NC_HOST/30" dev "$NC_IF" && ip link set "$NC_IF" up \
+        && ip -n "$NC_NS" addr add "$NC_DB/30" dev eth0 \
+        && ip -n "$NC_NS" link set eth0 up && ip -n "$NC_NS" link set lo up \
+        && ip netns exec "$NC_NS" nft -f - <<NFT
+table inet netcut {
+    chain in { type filter hook input priority 0; policy accept; }
+    chain out { type filter hook output priority 0; policy accept; }
+}
+NFT
+}
+
+# netcut_cut both|replies|none: drop every packet between the workers
+# and PostgreSQL, only PostgreSQL's (the replies), or none; one nft
+# transaction each.
+netcut_cut() {
+    local rules="flush chain inet netcut in
+flush chain inet netcut out"
+    case $1 in
+    both)    rules+=$'\n'"add rule inet netcut in ip saddr $NC_HOST drop" ;&
+    replies) rules+=$'\n'"add rule inet netcut out ip daddr $NC_HOST drop" ;;
+    esac
+    ip netns exec "$NC_NS" nft -f - <<<"$rules"
+}
+
+# netcut_down: the namespace deleted, and with it the veth pair, once
+# whatever still runs in it (the cluster, if its stop failed) is killed.
+netcut_down() {
+    local pid
+    if [ -n "$NC_NS" ]; then
+        for pid in $(ip netns pids "$NC_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+        ip netns del "$NC_NS" 2>/dev/null
+        NC_NS=
+    fi
+    [ -z "$NC_IF" ] || ip link del "$NC_IF" 2>/dev/null
+    NC_IF=
+}
+
+# netcut_move netns|back: the workers stopped, the suite's cluster
+# stopped and started again listening on NC_DB inside NC_NS (or on
+# 127.0.0.1, back), the same port and data, so that the checks see
+# every load so far; then the workers started against it.
+netcut_move() {
+    local port
+    port=$(pg_port)
+    stack_fcgi_stop
+    pg_ctl_as -D "$PG_DIR" -m fast -w stop >/dev/null || return 1
+    if [ "$1" = back ]; then
+        stack_pg_start "$PG_DIR" "$port" || return 1
+    else
+        grep -qF "$NC_HOST/32" "$PG_DIR/pg_hba.conf" \
+            || echo "host all all $NC_HOST/32 trust" >>"$PG_DIR/pg_hba.conf"
+        ip netns exec "$NC_NS" runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR" \
+            -l "$PG_DIR/server.log" -w -t 30 \
+            -o "-c listen_addresses=$NC_DB -c port=$port -c unix_socket_directories=''" \
+            start >/dev/null || { tail -20 "$PG_DIR/server.log" >&2; return 1; }
+        DATABASE_URL="postgresql://booking@$NC_DB:$port/booking"
+        APP_DATABASE_URL="postgresql://booking_app@$NC_DB:$port/booking"
+        export DATABASE_URL APP_DATABASE_URL
+    fi
+    stack_fcgi_start
+}
+
+# window A B: the requests sent in [A, B) ms: how many, by status (and
+# error), and the longest answer.
+window() {
+    awk -v a="$1" -v b="$2" '$7 >= a && $7 < b {
+            n++; s[$4 ($4 == 503 ? "/" $6 : "")]++; if ($8 - $7 > m) m = $8 - $7 }
+        END {printf "%d requests, longest %d ms (", n, m
+             for (k in s) printf "%s%s:%d", (sep++ ? " " : ""), k, s[k]; printf ")"}' "$LOAD_OUT"
+}
+
+# The network between the workers and PostgreSQL cut: both ways 20 s,
+# then 10 s later only the replies 20 s, so that the server commits
+# what the workers never hear of. TCP keepalives and tcp_user_timeout
+# (20 s) would notice a dead peer late; the deadline must answer first.
+# Recovery is counted from each restoration; the workers must come back
+# without a restart (the same pids).
+scenario_netcut() {
+    local cut1 end1 cut2 rec1 pids
+    NAME=netcut
+    NOTES=
+    if [ "$(id -u)" -ne 0 ] || ! command -v nft >/dev/null; then
+        note "needs root and nft (scripts/deps.sh installs nftables), for ip netns and nft"
+        printf '%s' "$NOTES"
+        return
+    fi
+    if ! { netcut_up && netcut_move netns; }; then
+        note "the namespace, or the cluster or workers in it, could not be set up"
+        printf '%s' "$NOTES"
+        exit 1
+    fi
+    begin netcut
+    pids=$(pgrep -P "$FCGI_PID" | sort | paste -sd' ' -)
+    load 62
+    sleep 3
+    cut1=$(now_ms)
+    netcut_cut both || note "nft could not cut both ways"
+    sleep 20
+    netcut_cut none || note "nft could not restore the network"
+    end1=$(now_ms)
+    sleep 10
+    cut2=$(now_ms)
+    netcut_cut replies || note "nft could not drop the replies"
+    sleep 20
+    netcut_cut none || note "nft could not restore the network"
+    FAULT_END=$(now_ms)
+    load_wait
+    info "both ways cut, $((end1 - cut1)) ms: $(window "$cut1" "$end1")"
+    info "replies dropped, $((FAULT_END - cut2)) ms: $(window "$cut2" "$FAULT_END")"
+    rec1=$(FAULT_END=$end1 recovery)
+    info "first 201 $rec1 ms after the first cut's end; workers $(
+        [ "$(pgrep -P "$FCGI_PID" | sort | paste -sd' ' -)" = "$pids" ] \
+        && echo "the same ($pids)" || echo "not the same: $pids before, $(
+        pgrep -P "$FCGI_PID" | sort | paste -sd' ' -) after")"
+    if [ "$rec1" = none ] || [ "$rec1" -gt "$RECOVERY_MAX_MS" ]; then
+        note "no 201 within $RECOVERY_MAX_MS ms of the first cut's end (first after: $rec1 ms)"
+    fi
+    finish
+    NOTES=
+    if ! { netcut_move back && netcut_down; }; then
+        note "the cluster or the workers did not come back to 127.0.0.1"
+        printf '%s' "$NOTES"
+        exit 1
+    fi
+}
+
 # --- A standby promoted ---------------------------------------------------
 
 streaming() {
@@ -526,6 +689,7 @@ for s in ${DEADLINES//,/ }; do
     read-only)  scenario_read_only ;;
     max-conn)   scenario_max_conn ;;
     socket)     scenario_socket ;;
+    netcut)     scenario_netcut ;;
     standby)    scenario_standby ;;
     *)          echo "deadlines: unknown scenario $s" >&2; violations=$((violations + 1)) ;;
     esac
