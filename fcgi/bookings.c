@@ -26,7 +26,13 @@ struct book_reply {
 
 /* The members POST /book takes; any other is 400 unknown_field. */
 static const char *const book_fields[] = {
-    "show_id", "seat_count", "seats", "hold", "customer", NULL,
+    "show_id", "seat_count", "seats", "best_available", "hold", "customer",
+    NULL,
+};
+
+/* The members "best_available" takes. */
+static const char *const best_fields[] = {
+    "together", "categories", "sections", NULL,
 };
 
 /* "seats": at most this many labels in one request. */
@@ -67,6 +73,13 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
         [BOOK_UNKNOWN_SEATS] = { 400, "unknown_seat",
                              "a seat named in \"seats\" is not in this "
                              "show" },
+        [BOOK_NOT_ADJACENT] = { 409, "not_enough_adjacent",
+                             "seats are free, but no block of that many "
+                             "together: ask with \"together\": false, or "
+                             "for fewer" },
+        [BOOK_UNKNOWN_CATEGORY] = { 400, "unknown_category",
+                             "a category in \"best_available\" is not "
+                             "one of this show's" },
         [BOOK_SEATS_REQUIRED] = { 400, "seats_required",
                              "this show is seated: name the seats to book "
                              "in \"seats\"" },
@@ -139,6 +152,10 @@ static int bookings_customer_or_reply(json_object *body,
 static int bookings_hold_or_reply(json_object *body, int *hold,
     struct response *res);
 static int bookings_label_ok(const char *s, size_t len);
+static int bookings_names_or_reply(json_object *spec, const char *name,
+    size_t max, struct response *res);
+static int bookings_best_or_reply(json_object *body, int has_seats,
+    const char **best, struct response *res);
 static int bookings_seats_or_reply(json_object *body, char **labels,
     int64_t *count, struct response *res);
 
@@ -219,7 +236,9 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
     if (reply->code != NULL) {
         response_error(ctx->res, reply->status, reply->code,
             r == BOOK_SEATS_REQUIRED ? "seat_count"
-            : r == BOOK_NOT_SEATED || r == BOOK_UNKNOWN_SEATS ? "seats" : NULL,
+            : r == BOOK_NOT_SEATED || r == BOOK_UNKNOWN_SEATS ? "seats"
+            : r == BOOK_UNKNOWN_CATEGORY ? "best_available.categories"
+            : NULL,
             reply->message);
         if (r == BOOK_SEATS_TAKEN && booking->seats != NULL)
             json_object_object_add(ctx->res->body, "seats",
@@ -393,6 +412,7 @@ bookings_create(struct handler_ctx *ctx)
     struct idempotency idem;
     char               scope[IDEMPOTENCY_SCOPE_MAX], token[TOKEN_MAX];
     char              *canon = NULL, *labels = NULL;
+    const char        *best = NULL;
     json_object       *body;
     int64_t            show_id, seats;
     int                hold;
@@ -405,6 +425,7 @@ bookings_create(struct handler_ctx *ctx)
         || json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1,
                                    &show_id, ctx->res) < 0
         || bookings_seats_or_reply(body, &labels, &seats, ctx->res) < 0
+        || bookings_best_or_reply(body, labels != NULL, &best, ctx->res) < 0
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
         || bookings_customer_or_reply(body, &owner, ctx->res) < 0)
         goto out;
@@ -430,6 +451,7 @@ bookings_create(struct handler_ctx *ctx)
         goto out;
     }
     owner.seats = labels;
+    owner.best = best;
     r = db_booking_run(ctx->db, &idem.db, BOOK_OP_CREATE, show_id, seats,
         hold ? ctx->cfg->hold_ttl_seconds : 0, &owner, &booking);
     if (r == BOOK_UNAUTHORIZED)
@@ -446,6 +468,81 @@ out:
     free(labels);
     free(canon);
     json_object_put(body);
+}
+
+/*
+ * An array member "name" of 1 to max strings of 1 to 40 characters, if
+ * present. Returns 0, or -1 after answering (field "best_available.name").
+ */
+static int
+bookings_names_or_reply(json_object *spec, const char *name, size_t max,
+    struct response *res)
+{
+    json_object *arr, *v;
+    char         field[64];
+    size_t       i, n;
+
+    if (!json_object_object_get_ex(spec, name, &arr) || arr == NULL)
+        return 0;
+    snprintf(field, sizeof(field), "best_available.%s", name);
+    if (!json_object_is_type(arr, json_type_array)
+        || (n = json_object_array_length(arr)) == 0 || n > max) {
+        response_error(res, 400, "invalid_value", field,
+            "it must be an array of names");
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        v = json_object_array_get_idx(arr, i);
+        if (!json_object_is_type(v, json_type_string)
+            || json_object_get_string_len(v) < 1
+            || json_object_get_string_len(v) > 40) {
+            response_error(res, 400, "invalid_value", field,
+                "each name must be a string of 1 to 40 characters");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The optional "best_available": {"together" (a boolean, default true),
+ * "categories" (names), "sections" (names)}, the service choosing
+ * seat_count seats of a seated show; not beside "seats". *best points
+ * into body (its JSON text), NULL when absent. Returns 0, or -1 after
+ * answering.
+ */
+static int
+bookings_best_or_reply(json_object *body, int has_seats, const char **best,
+    struct response *res)
+{
+    json_object *spec, *v;
+
+    *best = NULL;
+    if (!json_object_object_get_ex(body, "best_available", &spec)
+        || spec == NULL)
+        return 0;
+    if (has_seats) {
+        response_error(res, 400, "invalid_value", "best_available",
+            "give \"seats\" or \"best_available\", not both");
+        return -1;
+    }
+    if (!json_object_is_type(spec, json_type_object)) {
+        response_error(res, 400, "invalid_type", "best_available",
+            "field \"best_available\" must be an object");
+        return -1;
+    }
+    if (json_fields_known_or_reply(spec, best_fields, res) < 0
+        || bookings_names_or_reply(spec, "categories", 32, res) < 0
+        || bookings_names_or_reply(spec, "sections", 200, res) < 0)
+        return -1;
+    if (json_object_object_get_ex(spec, "together", &v) && v != NULL
+        && !json_object_is_type(v, json_type_boolean)) {
+        response_error(res, 400, "invalid_type", "best_available.together",
+            "field \"together\" must be true or false");
+        return -1;
+    }
+    *best = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
+    return 0;
 }
 
 /* A seat's label: 1 to 96 of letters, digits, space, '.', '_', '-'. */

@@ -66,6 +66,8 @@ enum book_result {
     BOOK_NOT_SEATED,    /* seats named on a show sold by count */
     BOOK_UNKNOWN_SEATS, /* a label the show does not have */
     BOOK_SEATS_REQUIRED,    /* a count on a seated show */
+    BOOK_NOT_ADJACENT,  /* best available: seats free, no block of them */
+    BOOK_UNKNOWN_CATEGORY,  /* best available: a category the show lacks */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
@@ -141,6 +143,9 @@ struct db_owner {
     /* book: the labels of the seats chosen, as a PostgreSQL array
      * literal; NULL: a booking by count */
     const char *seats;
+    /* book: best available, its spec as JSON ({"together","categories",
+     * "sections"}); NULL: not asked */
+    const char *best;
     /* extend: how far from its making a hold may go, how many times */
     int     hold_max_seconds;
     int     hold_max_extends;

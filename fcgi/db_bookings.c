@@ -50,7 +50,8 @@ const struct db_stmt db_stmts_bookings[] = {
       "                  $18::int4,"  /* and how many times */ \
       "                  $3::text || E'\\n' || $19::text," /* as the */ \
       /* previous release fingerprinted the request, for its keys */ \
-      "                  $20::text[]) k" /* book: the seats chosen */
+      "                  $20::text[]," /* book: the seats chosen */ \
+      "                  $21::jsonb) k" /* or best available */
     [BOOKING_CREATE] = { "booking_create", BOOKING_RUN("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
     [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_RUN("confirm"),
@@ -91,6 +92,8 @@ static const struct {
     { "not_seated",     BOOK_NOT_SEATED },
     { "unknown_seats",  BOOK_UNKNOWN_SEATS },
     { "seats_required", BOOK_SEATS_REQUIRED },
+    { "not_enough_adjacent", BOOK_NOT_ADJACENT },
+    { "unknown_category", BOOK_UNKNOWN_CATEGORY },
     { "seat_limit", BOOK_SEAT_LIMIT },
     { "unauthorized", BOOK_UNAUTHORIZED },
     { "extend_limit", BOOK_EXTEND_LIMIT },
@@ -179,7 +182,8 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
                                      owner->max_held_seats > 0 ? held : NULL,
                                      owner->channel ? chan : NULL,
                                      owner->customer_ref, maxs, maxn,
-                                     idem->legacy_body, owner->seats };
+                                     idem->legacy_body, owner->seats,
+                                     owner->best };
     const struct db_stmt *stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
@@ -199,7 +203,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     db_hex(owner->box, owner->box_len, box);
     db_hex(owner->channel_hash, DB_HASH_LEN, chan);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec_keyed(db, stmt, idem->key != NULL, 20, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 21, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;

@@ -11,13 +11,20 @@ CREATE TABLE IF NOT EXISTS show_seating (
 );
 
 -- seat: the seat's index in the show's order (docs/seating.md); part:
--- the show_parts row that counts it, whole rows to a part.
+-- the show_parts row that counts it, whole rows to a part; row_first:
+-- its row (the row's first seat); pos: its place in the row, an aisle
+-- or a missing number counting one, so that two seats are next to each
+-- other when their pos differ by 1; dist: from the focal point.
 CREATE TABLE IF NOT EXISTS seats (
-    show_id  bigint NOT NULL REFERENCES shows (id),
-    seat     integer NOT NULL CHECK (seat >= 0),
-    part     smallint NOT NULL,
-    category smallint NOT NULL,
-    label    text NOT NULL,
+    show_id    bigint NOT NULL REFERENCES shows (id),
+    seat       integer NOT NULL CHECK (seat >= 0),
+    part       smallint NOT NULL,
+    category   smallint NOT NULL,
+    label      text NOT NULL,
+    row_first  integer NOT NULL,
+    pos        integer NOT NULL,
+    dist       real NOT NULL,
+    accessible boolean NOT NULL,
     PRIMARY KEY (show_id, seat),
     UNIQUE (show_id, label)
 );
@@ -43,6 +50,9 @@ GRANT SELECT, INSERT, DELETE ON seat_assignments TO booking_app;
 
 -- A seated show; NULL for general admission, as every show before.
 ALTER TABLE shows ADD COLUMN IF NOT EXISTS seated boolean;
+-- A seated show's part: its nearest seat's distance from the focal
+-- point, the order in which best available tries the parts.
+ALTER TABLE show_parts ADD COLUMN IF NOT EXISTS rank real;
 
 -- A seated booking that ends (cancelled, lapsed, swept) gives its seats
 -- back on every path that ends it, old functions included: the trigger
@@ -69,7 +79,8 @@ BEGIN
                     WHERE conname = 'bookings_reason') THEN
         ALTER TABLE bookings ADD CONSTRAINT bookings_reason
             CHECK (reason IN ('expired', 'cancelled', 'sold_out',
-                              'seats_taken')) NOT VALID;
+                              'seats_taken', 'not_enough_adjacent'))
+            NOT VALID;
     END IF;
 END
 $$;

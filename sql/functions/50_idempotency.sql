@@ -101,6 +101,8 @@ $$;
 --                and how many times (p_hold_seconds is the step)
 --   p_seats      book: the labels of the seats chosen (a seated show;
 --                p_seat_count is their number), or NULL: by count
+--   p_best       book: best available of p_seat_count seats of a seated
+--                show ({"together","categories","sections"}), or NULL
 -- replayed: r is the stored result of an earlier request with the key;
 -- token_box is then what that request stored.
 CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
@@ -110,7 +112,7 @@ CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
         p_max_live_holds integer, p_max_held_seats integer,
         p_channel_hash bytea, p_customer_ref text,
         p_hold_max_seconds integer, p_hold_max_extends integer,
-        p_legacy_request text, p_seats text[],
+        p_legacy_request text, p_seats text[], p_best jsonb,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -186,6 +188,11 @@ BEGIN
     END IF;
     r := CASE
         WHEN v_limit <> 'ok' THEN booking_none(v_limit)
+        WHEN p_op = 'book' AND p_best IS NOT NULL
+                              THEN book_seats_best(p_id, p_seat_count,
+                                   p_best, p_hold_seconds, p_token_hash,
+                                   v_client, v_customer, ch.id,
+                                   p_customer_ref, v_shard)
         WHEN p_op = 'book' AND p_seats IS NOT NULL
                               THEN book_seats_chosen(p_id, p_seats,
                                    p_hold_seconds, p_token_hash, v_client,
@@ -220,7 +227,7 @@ CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_max_live_holds integer, p_max_held_seats integer,
         p_channel_hash bytea, p_customer_ref text,
         p_hold_max_seconds integer, p_hold_max_extends integer,
-        p_legacy_request text, p_seats text[],
+        p_legacy_request text, p_seats text[], p_best jsonb,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea,
         OUT seat_labels jsonb, OUT price bigint)
 LANGUAGE plpgsql AS $$
@@ -234,7 +241,7 @@ BEGIN
                             p_max_live_holds, p_max_held_seats,
                             p_channel_hash, p_customer_ref,
                             p_hold_max_seconds, p_hold_max_extends,
-                            p_legacy_request, p_seats);
+                            p_legacy_request, p_seats, p_best);
     r := k.r;
     replayed := k.replayed;
     token_box := k.token_box;
@@ -264,7 +271,7 @@ LANGUAGE sql AS $$
                             p_max_live_holds, p_max_held_seats,
                             p_channel_hash, p_customer_ref,
                             p_hold_max_seconds, p_hold_max_extends,
-                            p_legacy_request, NULL) k;
+                            p_legacy_request, NULL, NULL) k;
 $$;
 
 -- POST /admin/show under an optional key: the show and its parts, and

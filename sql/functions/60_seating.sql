@@ -10,23 +10,43 @@
 -- A seated show's layout, its seats and its parts, from the normalized
 -- layout (fcgi/seating.c): seat i of the show is the ord-th seat (by
 -- number) of the row whose first seat is first; a part is the rows
--- whose first seat falls in the same thousand.
+-- whose first seat falls in the same thousand. A seat's place in its
+-- row counts one more for each aisle (gaps_after) and each missing
+-- number (a range that starts after a break) before it, as its drawing
+-- does; its distance is from the focal point; a part's rank is its
+-- nearest seat's distance.
 CREATE OR REPLACE FUNCTION seats_create(p_show_id bigint, p_layout jsonb)
 RETURNS void LANGUAGE sql AS $$
     INSERT INTO show_seating (show_id, layout) VALUES (p_show_id, p_layout);
-    INSERT INTO seats (show_id, seat, part, category, label)
+    INSERT INTO seats (show_id, seat, part, category, label, row_first,
+                       pos, dist, accessible)
     SELECT p_show_id, (r.rw->>'first')::integer + n.ord - 1,
            ((r.rw->>'first')::integer / 1000)::smallint,
            (r.rw->>'category')::smallint,
-           (s.sec->>'name') || '-' || (r.rw->>'name') || '-' || n.num
+           (s.sec->>'name') || '-' || (r.rw->>'name') || '-' || n.num,
+           (r.rw->>'first')::integer, n.pos,
+           sqrt(power((r.rw->>'x')::double precision + n.pos
+                      - (p_layout->'focal_point'->>'x')::double precision, 2)
+                + power((r.rw->>'y')::double precision
+                        - (p_layout->'focal_point'->>'y')::double precision, 2)),
+           coalesce(r.rw->'accessible' @> to_jsonb(n.num), false)
       FROM jsonb_array_elements(p_layout->'sections') s(sec),
            jsonb_array_elements(s.sec->'rows') r(rw),
-           LATERAL (SELECT g.num, row_number() OVER (ORDER BY g.num) AS ord
-                      FROM jsonb_array_elements(r.rw->'seats') x(rng),
-                           generate_series((x.rng->>0)::integer,
-                                           (x.rng->>1)::integer) g(num)) n;
-    INSERT INTO show_parts (show_id, part, total)
-    SELECT p_show_id, part, count(*) FROM seats
+           LATERAL (
+               SELECT g.num, g.ord,
+                      (g.ord - 1 + g.rng - 1
+                       + (SELECT count(*) FROM jsonb_array_elements(
+                              coalesce(r.rw->'gaps_after', '[]')) a
+                           WHERE a::integer < g.num))::integer AS pos
+                 FROM (SELECT v.num, x.rng,
+                              row_number() OVER (ORDER BY v.num) AS ord
+                         FROM jsonb_array_elements(r.rw->'seats')
+                              WITH ORDINALITY x(rg, rng),
+                              generate_series((x.rg->>0)::integer,
+                                              (x.rg->>1)::integer) v(num)) g
+           ) n;
+    INSERT INTO show_parts (show_id, part, total, rank)
+    SELECT p_show_id, part, count(*), min(dist) FROM seats
      WHERE show_id = p_show_id GROUP BY part;
 $$;
 
@@ -235,5 +255,217 @@ LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM seat_assignments WHERE booking_id = NEW.id;
     RETURN NULL;
+END;
+$$;
+
+-- The best p_count free seats together in part p_part: in one row, next
+-- to each other (never across an aisle), leaving no single seat alone
+-- where the row allows, then leaving either side room for whole blocks
+-- of the same size (so that pairs sold one after the other fill a row),
+-- then nearest the focal point; of the categories and
+-- sections asked (NULL: any). A seat a lapsed hold still has is not
+-- free here (the slow path releases such holds). The seats, or NULL.
+CREATE OR REPLACE FUNCTION seats_best_block(p_show_id bigint,
+        p_part smallint, p_count integer, p_categories smallint[],
+        p_sections text[])
+RETURNS integer[] LANGUAGE sql STABLE AS $$
+    WITH free AS (
+        SELECT s.seat, s.row_first, s.pos, s.dist,
+               s.pos - row_number() OVER (PARTITION BY s.row_first
+                                          ORDER BY s.pos) AS island
+          FROM seats s
+         WHERE s.show_id = p_show_id AND s.part = p_part
+           AND (p_categories IS NULL OR s.category = ANY (p_categories))
+           AND (p_sections IS NULL
+                OR split_part(s.label, '-', 1) = ANY (p_sections))
+           AND NOT EXISTS (SELECT 1 FROM seat_assignments a
+                            WHERE a.show_id = s.show_id AND a.seat = s.seat)
+    ), runs AS (
+        SELECT array_agg(seat ORDER BY pos) AS seats,
+               array_agg(dist ORDER BY pos) AS dists, count(*)::integer AS n
+          FROM free GROUP BY row_first, island
+        HAVING count(*) >= p_count
+    )
+    SELECT r.seats[k:k + p_count - 1]
+      FROM runs r, generate_series(1, r.n - p_count + 1) k
+     ORDER BY (k = 2 OR r.n - (k + p_count - 1) = 1),    -- an orphan
+              -- what is left either side fits more blocks of this size
+              ((k - 1) % p_count <> 0
+               OR (r.n - (k + p_count - 1)) % p_count <> 0),
+              r.dists[k + p_count / 2]
+     LIMIT 1;
+$$;
+
+-- The p_count free seats nearest the focal point, together or not, in
+-- the parts p_parts (NULL: all): when no block fits. NULL when fewer.
+CREATE OR REPLACE FUNCTION seats_nearest(p_show_id bigint,
+        p_parts smallint[], p_count integer, p_categories smallint[],
+        p_sections text[])
+RETURNS integer[] LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN count(*) = p_count
+                THEN array_agg(seat ORDER BY seat) END
+      FROM (SELECT s.seat FROM seats s
+             WHERE s.show_id = p_show_id
+               AND (p_parts IS NULL OR s.part = ANY (p_parts))
+               AND (p_categories IS NULL OR s.category = ANY (p_categories))
+               AND (p_sections IS NULL
+                    OR split_part(s.label, '-', 1) = ANY (p_sections))
+               AND NOT EXISTS (SELECT 1 FROM seat_assignments a
+                                WHERE a.show_id = s.show_id
+                                  AND a.seat = s.seat)
+             ORDER BY s.dist, s.seat LIMIT p_count) t;
+$$;
+
+-- Part p_part, if nobody holds it and it has p_count free seats, and
+-- the best block in it: the seats, its lock kept; else NULL, with no
+-- lock kept (the subtransaction is rolled back).
+CREATE OR REPLACE FUNCTION seats_take_block(p_show_id bigint,
+        p_part smallint, p_count integer, p_categories smallint[],
+        p_sections text[])
+RETURNS integer[] LANGUAGE plpgsql AS $$
+DECLARE
+    v integer[];
+BEGIN
+    PERFORM 1 FROM show_parts
+     WHERE show_id = p_show_id AND part = p_part
+       AND total - booked >= p_count
+       FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RAISE SQLSTATE 'BK001';
+    END IF;
+    v := seats_best_block(p_show_id, p_part, p_count, p_categories,
+                          p_sections);
+    IF v IS NULL THEN
+        RAISE SQLSTATE 'BK001';
+    END IF;
+    RETURN v;
+EXCEPTION WHEN SQLSTATE 'BK001' THEN
+    RETURN NULL;
+END;
+$$;
+
+-- Best available: p_count seats chosen by the service (docs/seating.md,
+-- "Best available"), then booked as book_seats_chosen() books them.
+-- p_spec: {"together" (default true), "categories", "sections"}.
+--
+-- Fast path: the parts in order of their rank, each taken only if
+-- nobody holds it (SKIP LOCKED) and it has a block: a rival's part is
+-- passed over, never waited for, so a request does not fail because a
+-- rival took its first choice. Slow path, holding no part: every part
+-- in ascending order, lapsed holds released, the best block of any
+-- part by rank; then, unless together is false... the nearest seats in
+-- one part, then anywhere. 409 not_enough_adjacent when seats remain but
+-- no block fits, sold_out when they do not.
+CREATE OR REPLACE FUNCTION book_seats_best(p_show_id bigint,
+        p_count integer, p_spec jsonb, p_hold_seconds integer,
+        p_token_hash bytea, p_client text, p_customer text,
+        p_channel_id bigint, p_customer_ref text, p_client_shard smallint)
+RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_start    timestamptz;
+    v_seated   boolean;
+    v_together boolean := coalesce((p_spec->>'together')::boolean, true);
+    v_cats     smallint[];
+    v_secs     text[];
+    v_part     smallint;
+    v_seats    integer[];
+    v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
+                            ELSE 'PENDING' END;
+    v_expires  timestamptz := now() + p_hold_seconds * interval '1 second';
+    v_reason   text;
+    v_outcome  text := 'ok';
+    v_parts    smallint[];
+    v_counts   integer[];
+    v_free     bigint;
+    v_booking  bookings;
+BEGIN
+    SELECT start_time, seated INTO v_start, v_seated
+      FROM shows WHERE id = p_show_id;
+    IF NOT FOUND THEN
+        RETURN booking_none('not_found');
+    END IF;
+    IF v_seated IS NOT TRUE THEN
+        RETURN booking_none('not_seated');
+    END IF;
+    IF v_start <= now() THEN
+        RETURN booking_none('started');
+    END IF;
+    IF p_spec ? 'categories' THEN
+        SELECT array_agg((c.ord - 1)::smallint) INTO v_cats
+          FROM show_seating g,
+               jsonb_array_elements(g.layout->'categories')
+                   WITH ORDINALITY c(v, ord)
+         WHERE g.show_id = p_show_id
+           AND p_spec->'categories' ? (c.v->>'name');
+        IF v_cats IS NULL THEN
+            RETURN booking_none('unknown_category');
+        END IF;
+    END IF;
+    IF p_spec ? 'sections' THEN
+        SELECT array_agg(x) INTO v_secs
+          FROM jsonb_array_elements_text(p_spec->'sections') x;
+    END IF;
+
+    FOR v_part IN SELECT part FROM show_parts
+                   WHERE show_id = p_show_id AND total - booked >= p_count
+                   ORDER BY rank, part LOOP
+        v_seats := seats_take_block(p_show_id, v_part, p_count, v_cats,
+                                    v_secs);
+        EXIT WHEN v_seats IS NOT NULL;
+    END LOOP;
+    IF v_seats IS NULL THEN
+        PERFORM show_parts_lock(p_show_id);
+        LOOP
+            EXIT WHEN (SELECT holds FROM release_lapsed_holds(p_show_id, 100)) = 0;
+        END LOOP;
+        FOR v_part IN SELECT part FROM show_parts
+                       WHERE show_id = p_show_id AND total - booked >= p_count
+                       ORDER BY rank, part LOOP
+            v_seats := seats_best_block(p_show_id, v_part, p_count, v_cats,
+                                        v_secs);
+            EXIT WHEN v_seats IS NOT NULL;
+        END LOOP;
+        IF v_seats IS NULL AND NOT v_together THEN
+            v_seats := seats_nearest(p_show_id, NULL, p_count, v_cats,
+                                     v_secs);
+        END IF;
+    END IF;
+
+    IF v_seats IS NULL THEN
+        SELECT count(*) INTO v_free FROM seats s
+         WHERE s.show_id = p_show_id
+           AND (v_cats IS NULL OR s.category = ANY (v_cats))
+           AND (v_secs IS NULL OR split_part(s.label, '-', 1) = ANY (v_secs))
+           AND NOT EXISTS (SELECT 1 FROM seat_assignments a
+                            WHERE a.show_id = s.show_id AND a.seat = s.seat);
+        v_status := 'FAILED';
+        v_reason := CASE WHEN v_free >= p_count THEN 'not_enough_adjacent'
+                         ELSE 'sold_out' END;
+        v_outcome := v_reason;
+        v_expires := NULL;
+    ELSE
+        SELECT array_agg(part ORDER BY part), array_agg(n ORDER BY part)
+          INTO v_parts, v_counts
+          FROM (SELECT part, count(*)::integer AS n FROM seats
+                 WHERE show_id = p_show_id AND seat = ANY (v_seats)
+                 GROUP BY part) t;
+        UPDATE show_parts p SET booked = p.booked + u.n
+          FROM unnest(v_parts, v_counts) AS u(part, n)
+         WHERE p.show_id = p_show_id AND p.part = u.part;
+    END IF;
+
+    INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
+                          parts, part_seats, token_hash, client, customer,
+                          channel_id, customer_ref, client_shard, seats)
+    VALUES (p_show_id, p_count, v_status, v_expires, v_reason,
+            v_parts, v_counts, p_token_hash, p_client, p_customer,
+            p_channel_id, p_customer_ref, p_client_shard, v_seats)
+    RETURNING * INTO v_booking;
+    IF v_seats IS NOT NULL THEN
+        INSERT INTO seat_assignments (show_id, seat, booking_id)
+        SELECT p_show_id, x, v_booking.id FROM unnest(v_seats) x;
+    END IF;
+    RETURN booking_view(v_outcome, v_booking);
 END;
 $$;

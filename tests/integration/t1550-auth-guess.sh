@@ -119,10 +119,17 @@ check "the admin token (compared first, in memory) is not refused" eq "$STATUS" 
 # Retry-After of its last refusal waited out.
 codes=$(flood 127.0.0.2 12 POST /book key_)
 check "the guesser's budget spent again" eq "$(tail -n 1 <<<"$codes")" 429
-post_json /book "{\"show_id\":$show,\"seat_count\":1}" --interface 127.0.0.2 -H "Authorization: Bearer $key"
+# The right key at once after a refusal (a flood slowed down by a busy
+# machine may have earned a try back meanwhile: then spend it and ask
+# again, at most three times).
+for _ in 1 2 3; do
+    post_json /book "{\"show_id\":$show,\"seat_count\":1}" --interface 127.0.0.2 -H "Authorization: Bearer $key"
+    echo "$STATUS" >>"$TMP_T/codes"
+    [ "$STATUS" = 429 ] && break
+    flood 127.0.0.2 2 POST /book key_ >/dev/null
+done
 wait=$(header Retry-After)
 check "refused with Retry-After: 1" eq "$STATUS/$wait" 429/1
-echo 429 >>"$TMP_T/codes"
 sleep "$wait.1"
 post_json /book "{\"show_id\":$show,\"seat_count\":1}" --interface 127.0.0.2 -H "Authorization: Bearer $key"
 check "after it the right key passes from that address" eq "$STATUS" 201

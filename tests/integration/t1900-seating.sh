@@ -114,3 +114,34 @@ check "the parts count exactly the seats assigned" \
 check "the list of shows counts them too" \
     eq "$(curl -s "$BASE_URL/shows/$show" | jq -r .available_seats)" \
     "$(( 52 - $(sql "SELECT count(*) FROM seat_assignments WHERE show_id = $show") ))"
+
+# Best available: a hall of 20 rows of 20 (one aisle in each row, after
+# seat 10), 200 buyers at once each asking for 2 together: all 201,
+# exactly its 400 seats in adjacent pairs, no 409 before the end; then
+# sold out. The first pair goes to the middle of the front row.
+rows='{"focal_point":{"x":10,"y":0},"categories":[{"name":"All","colour":"#123456","price":1000}],
+ "sections":[{"name":"Hall","y":1,"rows":[{"names":"A-T","seats":"1-20","category":"All","gaps_after":[10]}]}]}'
+admin_post "{\"name\":\"Hall of 400\",\"start_time\":\"$start\",\"seating\":$rows}"
+big=$(jget .show.id)
+post_json /book "{\"show_id\":$big,\"seat_count\":2,\"best_available\":{}}"
+check "best available of 2: 201, the middle of the front row, beside each other" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Hall-A-9,Hall-A-10"
+post_json /book "{\"show_id\":$big,\"seat_count\":2,\"best_available\":{\"categories\":[\"None\"]}}"
+check "a category the show lacks: 400 unknown_category" eq "$STATUS/$(jget .error)" "400/unknown_category"
+post_json /book "{\"show_id\":$big,\"seat_count\":2,\"seats\":[\"Hall-B-1\",\"Hall-B-2\"],\"best_available\":{}}"
+check "seats and best_available both: 400" eq "$STATUS/$(jget .field)" "400/best_available"
+: >"$TMP_T/best"
+seq 1 199 | xargs -P 16 -I@@ curl -s -o /dev/null -w '%{http_code}\n' -H "$JSON" \
+    --data-binary "{\"show_id\":$big,\"seat_count\":2,\"best_available\":{}}" \
+    "$BASE_URL/book" >>"$TMP_T/best"
+check "199 more at once, 16 at a time: all 201 (none refused before the end)" \
+    eq "$(grep -c '^201$' "$TMP_T/best")/$(wc -l <"$TMP_T/best")" "199/199"
+check "every one of the 400 seats sold, each once" \
+    eq "$(sql "SELECT count(*) || '/' || count(DISTINCT seat) FROM seat_assignments WHERE show_id = $big")" "400/400"
+check "every booking two seats beside each other: one row, places next to each other" \
+    eq "$(sql "SELECT count(*) FROM bookings b
+                 JOIN LATERAL (SELECT count(DISTINCT s.row_first) AS r_, max(s.pos) - min(s.pos) AS span
+                                 FROM seats s WHERE s.show_id = b.show_id AND s.seat = ANY (b.seats)) x ON true
+                WHERE b.show_id = $big AND b.status = 'CONFIRMED' AND (x.r_ <> 1 OR x.span <> 1)")" 0
+post_json /book "{\"show_id\":$big,\"seat_count\":2,\"best_available\":{}}"
+check "then: 409 sold_out" eq "$STATUS/$(jget .error)" "409/sold_out"
