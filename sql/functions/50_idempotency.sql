@@ -275,10 +275,11 @@ LANGUAGE sql AS $$
 $$;
 
 -- POST /admin/show under an optional key: the show and its parts, and
--- its cap of seats per customer (NULL: none).
-CREATE OR REPLACE FUNCTION show_create_keyed(p_key text, p_request text,
+-- its cap of seats per customer (NULL: none); with p_layout, a seated
+-- show and its seats (seats_create(), 60_seating.sql).
+CREATE OR REPLACE FUNCTION show_create_any(p_key text, p_request text,
         p_name text, p_start_us bigint, p_total_seats integer,
-        p_max_seats_per_customer integer)
+        p_layout jsonb, p_max_seats_per_customer integer)
 RETURNS keyed_show
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -293,17 +294,31 @@ BEGIN
             RETURN ROW('key_reused', NULL, false)::keyed_show;
         END IF;
     END IF;
-    INSERT INTO shows (name, start_time, total_seats, max_seats_per_customer)
+    INSERT INTO shows (name, start_time, total_seats, max_seats_per_customer,
+                       seated)
     VALUES (p_name, from_epoch_us(p_start_us), p_total_seats,
-            p_max_seats_per_customer)
+            p_max_seats_per_customer, CASE WHEN p_layout IS NOT NULL
+                                           THEN true END)
     RETURNING id, name, epoch_us(start_time), total_seats, 0, total_seats
          INTO r;
-    PERFORM show_parts_create(r.id, p_total_seats);
+    IF p_layout IS NOT NULL THEN
+        PERFORM seats_create(r.id, p_layout);
+    ELSE
+        PERFORM show_parts_create(r.id, p_total_seats);
+    END IF;
     IF p_key IS NOT NULL THEN
         UPDATE idempotency_keys SET show = r WHERE key = p_key;
     END IF;
     RETURN ROW('ok', r, false)::keyed_show;
 END;
+$$;
+
+CREATE OR REPLACE FUNCTION show_create_keyed(p_key text, p_request text,
+        p_name text, p_start_us bigint, p_total_seats integer,
+        p_max_seats_per_customer integer)
+RETURNS keyed_show LANGUAGE sql AS $$
+    SELECT show_create_any(p_key, p_request, p_name, p_start_us,
+                           p_total_seats, NULL, p_max_seats_per_customer);
 $$;
 
 -- The previous release's signature, for its workers during an upgrade.

@@ -51,37 +51,15 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 
 -- POST /admin/show with "seating", under an optional key: the show (its
--- total_seats the layout's seat count), its seats and its parts.
+-- total_seats the layout's seat count), its seats and its parts
+-- (show_create_any(), 50_idempotency.sql).
 CREATE OR REPLACE FUNCTION show_create_seated_keyed(p_key text,
         p_request text, p_name text, p_start_us bigint, p_layout jsonb,
         p_max_seats_per_customer integer)
-RETURNS keyed_show
-LANGUAGE plpgsql AS $$
-DECLARE
-    c record;
-    r show_row;
-BEGIN
-    IF p_key IS NOT NULL THEN
-        SELECT * INTO c FROM idem_claim(p_key, p_request);
-        IF NOT c.fresh AND c.same THEN
-            RETURN ROW('ok', c.show, true)::keyed_show;
-        ELSIF NOT c.fresh THEN
-            RETURN ROW('key_reused', NULL, false)::keyed_show;
-        END IF;
-    END IF;
-    INSERT INTO shows (name, start_time, total_seats, max_seats_per_customer,
-                       seated)
-    VALUES (p_name, from_epoch_us(p_start_us),
-            (p_layout->>'seat_count')::integer, p_max_seats_per_customer,
-            true)
-    RETURNING id, name, epoch_us(start_time), total_seats, 0, total_seats
-         INTO r;
-    PERFORM seats_create(r.id, p_layout);
-    IF p_key IS NOT NULL THEN
-        UPDATE idempotency_keys SET show = r WHERE key = p_key;
-    END IF;
-    RETURN ROW('ok', r, false)::keyed_show;
-END;
+RETURNS keyed_show LANGUAGE sql AS $$
+    SELECT show_create_any(p_key, p_request, p_name, p_start_us,
+                           (p_layout->>'seat_count')::integer, p_layout,
+                           p_max_seats_per_customer);
 $$;
 
 -- A seat's state as the map shows it: f free, h held, s sold; a hold
@@ -122,6 +100,50 @@ LANGUAGE sql STABLE AS $$
      WHERE b.id = p_id;
 $$;
 
+-- A seated booking recorded: when p_take, its seats p_seats assigned
+-- to it and counted in their parts (whose locks the caller holds), and
+-- it is CONFIRMED, or PENDING for p_hold_seconds; else it is FAILED
+-- for p_reason, p_seats (if any) saying which seats were in the way.
+CREATE OR REPLACE FUNCTION seats_record(p_show_id bigint, p_count integer,
+        p_seats integer[], p_take boolean, p_status text,
+        p_hold_seconds integer, p_reason text, p_token_hash bytea,
+        p_client text, p_customer text, p_channel_id bigint,
+        p_customer_ref text, p_client_shard smallint)
+RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_parts   smallint[];
+    v_counts  integer[];
+    v_booking bookings;
+BEGIN
+    IF p_take THEN
+        SELECT array_agg(part ORDER BY part), array_agg(n ORDER BY part)
+          INTO v_parts, v_counts
+          FROM (SELECT part, count(*)::integer AS n FROM seats
+                 WHERE show_id = p_show_id AND seat = ANY (p_seats)
+                 GROUP BY part) t;
+        UPDATE show_parts p SET booked = p.booked + u.n
+          FROM unnest(v_parts, v_counts) AS u(part, n)
+         WHERE p.show_id = p_show_id AND p.part = u.part;
+    END IF;
+    INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
+                          parts, part_seats, token_hash, client, customer,
+                          channel_id, customer_ref, client_shard, seats)
+    VALUES (p_show_id, p_count, p_status,
+            CASE WHEN p_status = 'PENDING'
+                 THEN now() + p_hold_seconds * interval '1 second' END,
+            p_reason, v_parts, v_counts, p_token_hash, p_client, p_customer,
+            p_channel_id, p_customer_ref, p_client_shard, p_seats)
+    RETURNING * INTO v_booking;
+    IF p_take THEN
+        INSERT INTO seat_assignments (show_id, seat, booking_id)
+        SELECT p_show_id, x, v_booking.id FROM unnest(p_seats) x;
+    END IF;
+    RETURN booking_view(CASE WHEN p_take THEN 'ok' ELSE p_reason END,
+                        v_booking);
+END;
+$$;
+
 -- Book the seats labelled p_labels (all or nothing): CONFIRMED at once,
 -- or PENDING for p_hold_seconds, as book_seats() does for a count, with
 -- the same owners and caps. Outcomes besides book_seats()'s:
@@ -147,18 +169,13 @@ DECLARE
     v_seated   boolean;
     v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
                             ELSE 'PENDING' END;
-    v_expires  timestamptz := now() + p_hold_seconds * interval '1 second';
     v_reason   text;
-    v_outcome  text := 'ok';
     v_seats    integer[];
     v_lock     smallint[];
     v_more     smallint[];
     v_lapsed   bigint[];
     v_taken    integer[];
-    v_parts    smallint[];
-    v_counts   integer[];
     v_done     boolean := false;
-    v_booking  bookings;
     b          bookings;
 BEGIN
     SELECT start_time, seated INTO v_start, v_seated
@@ -221,32 +238,12 @@ BEGIN
     IF v_taken IS NOT NULL THEN
         v_status := 'FAILED';
         v_reason := 'seats_taken';
-        v_outcome := 'seats_taken';
-        v_expires := NULL;
-    ELSE
-        SELECT array_agg(part ORDER BY part), array_agg(n ORDER BY part)
-          INTO v_parts, v_counts
-          FROM (SELECT part, count(*)::integer AS n FROM seats
-                 WHERE show_id = p_show_id AND seat = ANY (v_seats)
-                 GROUP BY part) t;
-        UPDATE show_parts p SET booked = p.booked + u.n
-          FROM unnest(v_parts, v_counts) AS u(part, n)
-         WHERE p.show_id = p_show_id AND p.part = u.part;
     END IF;
-
-    INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
-                          parts, part_seats, token_hash, client, customer,
-                          channel_id, customer_ref, client_shard, seats)
-    VALUES (p_show_id, cardinality(v_seats), v_status, v_expires, v_reason,
-            v_parts, v_counts, p_token_hash, p_client, p_customer,
-            p_channel_id, p_customer_ref, p_client_shard,
-            coalesce(v_taken, v_seats))
-    RETURNING * INTO v_booking;
-    IF v_taken IS NULL THEN
-        INSERT INTO seat_assignments (show_id, seat, booking_id)
-        SELECT p_show_id, x, v_booking.id FROM unnest(v_seats) x;
-    END IF;
-    RETURN booking_view(v_outcome, v_booking);
+    RETURN seats_record(p_show_id, cardinality(v_seats),
+                        coalesce(v_taken, v_seats), v_taken IS NULL,
+                        v_status, p_hold_seconds, v_reason, p_token_hash,
+                        p_client, p_customer, p_channel_id, p_customer_ref,
+                        p_client_shard);
 END;
 $$;
 
@@ -372,13 +369,8 @@ DECLARE
     v_seats    integer[];
     v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
                             ELSE 'PENDING' END;
-    v_expires  timestamptz := now() + p_hold_seconds * interval '1 second';
     v_reason   text;
-    v_outcome  text := 'ok';
-    v_parts    smallint[];
-    v_counts   integer[];
     v_free     bigint;
-    v_booking  bookings;
 BEGIN
     SELECT start_time, seated INTO v_start, v_seated
       FROM shows WHERE id = p_show_id;
@@ -442,30 +434,10 @@ BEGIN
         v_status := 'FAILED';
         v_reason := CASE WHEN v_free >= p_count THEN 'not_enough_adjacent'
                          ELSE 'sold_out' END;
-        v_outcome := v_reason;
-        v_expires := NULL;
-    ELSE
-        SELECT array_agg(part ORDER BY part), array_agg(n ORDER BY part)
-          INTO v_parts, v_counts
-          FROM (SELECT part, count(*)::integer AS n FROM seats
-                 WHERE show_id = p_show_id AND seat = ANY (v_seats)
-                 GROUP BY part) t;
-        UPDATE show_parts p SET booked = p.booked + u.n
-          FROM unnest(v_parts, v_counts) AS u(part, n)
-         WHERE p.show_id = p_show_id AND p.part = u.part;
     END IF;
-
-    INSERT INTO bookings (show_id, seat_count, status, expires_at, reason,
-                          parts, part_seats, token_hash, client, customer,
-                          channel_id, customer_ref, client_shard, seats)
-    VALUES (p_show_id, p_count, v_status, v_expires, v_reason,
-            v_parts, v_counts, p_token_hash, p_client, p_customer,
-            p_channel_id, p_customer_ref, p_client_shard, v_seats)
-    RETURNING * INTO v_booking;
-    IF v_seats IS NOT NULL THEN
-        INSERT INTO seat_assignments (show_id, seat, booking_id)
-        SELECT p_show_id, x, v_booking.id FROM unnest(v_seats) x;
-    END IF;
-    RETURN booking_view(v_outcome, v_booking);
+    RETURN seats_record(p_show_id, p_count, v_seats, v_seats IS NOT NULL,
+                        v_status, p_hold_seconds, v_reason, p_token_hash,
+                        p_client, p_customer, p_channel_id, p_customer_ref,
+                        p_client_shard);
 END;
 $$;
