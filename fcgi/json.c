@@ -44,8 +44,9 @@ json_body_parse_or_reply(const struct request *req, struct response *res)
     char                 why[JSONCHECK_WHY_MAX];
 
     if (req->body_too_large) {
-        response_error(res, 413, "body_too_large", NULL,
-            "request body exceeds 65536 bytes");
+        snprintf(why, sizeof(why), "request body exceeds %zu bytes",
+            req->body_max > 0 ? req->body_max : (size_t) REQUEST_BODY_MAX);
+        response_error(res, 413, "body_too_large", NULL, why);
         goto out;
     }
     if (!json_content_type_is_json(req->content_type)) {

@@ -11,6 +11,8 @@
 #include <json-c/json.h>
 
 #define REQUEST_BODY_MAX   (64 * 1024)
+/* POST /admin/show: a seated show's layout, up to 100 000 seats */
+#define REQUEST_ADMIN_BODY_MAX (1024 * 1024)
 #define RESPONSE_HEADERS   5
 #define RESPONSE_HEADER_MAX 512
 
@@ -27,6 +29,7 @@ struct request {
     const char *body;           /* NUL-terminated, may contain NULs */
     size_t      body_len;
     int         body_too_large;
+    size_t      body_max;       /* the route's limit, for the 413 */
 };
 
 struct response {

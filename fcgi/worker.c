@@ -42,7 +42,8 @@
 struct worker {
     const struct config *cfg;
     struct db            db;
-    char                *body;      /* REQUEST_BODY_MAX + 1 bytes, reused */
+    char                *body;      /* REQUEST_ADMIN_BODY_MAX + 1 bytes,
+                                       reused */
     unsigned long        served;
     int                  listen_fd;
     int                  sig_fd;
@@ -422,25 +423,29 @@ worker_request_id(FCGX_Request *fr, char *buf, size_t size,
 }
 
 /*
- * Read at most REQUEST_BODY_MAX bytes of body; one byte more marks the
- * request as too large (nginx enforces the same limit in front).
+ * Read at most REQUEST_BODY_MAX bytes of body (REQUEST_ADMIN_BODY_MAX for
+ * POST /admin/show, whose seated layouts are larger); one byte more
+ * marks the request as too large (nginx enforces the same limits in
+ * front).
  */
 static void
 worker_read_body(struct worker *w, FCGX_Request *fr, struct request *req)
 {
+    size_t max = strcmp(req->path, "/admin/show") == 0
+                 ? REQUEST_ADMIN_BODY_MAX : REQUEST_BODY_MAX;
     size_t len = 0;
     int    n;
 
-    while (len <= REQUEST_BODY_MAX) {
-        n = FCGX_GetStr(w->body + len, (int) (REQUEST_BODY_MAX + 1 - len),
-            fr->in);
+    req->body_max = max;
+    while (len <= max) {
+        n = FCGX_GetStr(w->body + len, (int) (max + 1 - len), fr->in);
         if (n <= 0)
             break;
         len += (size_t) n;
     }
-    req->body_too_large = len > REQUEST_BODY_MAX;
+    req->body_too_large = len > max;
     if (req->body_too_large) {
-        len = REQUEST_BODY_MAX;
+        len = max;
         /* the rest of the body is still on the connection, where the
          * next request would be read: end the connection with the
          * answer (nginx's own limit is the same, so this is rare) */
@@ -711,7 +716,7 @@ worker_run(const struct config *cfg, int listen_fd, int drain_backlog,
     db_init(&w->db, cfg, "booking-fcgi");
     for (i = 0; i < WORKER_CONNS; i++)
         FCGX_InitRequest(&w->conns[i], listen_fd, 0);
-    w->body = malloc(REQUEST_BODY_MAX + 1);
+    w->body = malloc(REQUEST_ADMIN_BODY_MAX + 1);
     /* FCGX_Init() installs libfcgi's SIGTERM handler, which would eat a
      * stop that arrived before worker_signals(): block them first */
     sigemptyset(&stop);

@@ -51,6 +51,8 @@ valid_show=$(show_body '"Bad input"' "\"$FUTURE\"" 10)
 printf '{"show_id":9223372036854775806,"seat_count":1}\0' >"$TMP_T/nul-after"
 repeat ' ' 65537 >"$TMP_T/over"
 repeat ' ' 65536 >"$TMP_T/limit"
+repeat ' ' 1048577 >"$TMP_T/over_admin"
+repeat ' ' 1048576 >"$TMP_T/limit_admin"
 for ep in book show; do
     send $ep ""
     check "$ep: no body: 400 invalid_json" is_error 400 invalid_json
@@ -101,10 +103,12 @@ for ep in book show; do
     check "$ep: application/json with a charset is JSON: 400 missing_field" \
         eq "$STATUS $(jget .error)" "400 missing_field"
 
-    send_file $ep "$TMP_T/over"
-    check "$ep: 64 KiB + 1 body: 413 body_too_large" is_error 413 body_too_large
-    send_file $ep "$TMP_T/limit"
-    check "$ep: a 64 KiB body is read: 400 invalid_json" is_error 400 invalid_json
+    # POST /admin/show takes 1 MiB (a seated show's layout), the rest 64 KiB
+    size=$([ $ep = show ] && echo "1 MiB" || echo "64 KiB")
+    send_file $ep "$TMP_T/over$([ $ep = show ] && echo _admin)"
+    check "$ep: $size + 1 body: 413 body_too_large" is_error 413 body_too_large
+    send_file $ep "$TMP_T/limit$([ $ep = show ] && echo _admin)"
+    check "$ep: a $size body is read: 400 invalid_json" is_error 400 invalid_json
 done
 
 # ---- POST /book, field by field ------------------------------------------

@@ -145,3 +145,26 @@ check "every booking two seats beside each other: one row, places next to each o
                 WHERE b.show_id = $big AND b.status = 'CONFIRMED' AND (x.r_ <> 1 OR x.span <> 1)")" 0
 post_json /book "{\"show_id\":$big,\"seat_count\":2,\"best_available\":{}}"
 check "then: 409 sold_out" eq "$STATUS/$(jget .error)" "409/sold_out"
+
+# A large hall, in a body past 64 KiB (POST /admin/show takes 1 MiB):
+# 1000 rows of 50, one entry a row.
+python3 - "$start" >"$TMP_T/big.json" <<'PY'
+import json, sys
+rows = [{"name": "R%04d" % i, "seats": "1-50", "category": "All",
+         "gaps_after": [25]} for i in range(1000)]
+print(json.dumps({"name": "Arena", "start_time": sys.argv[1], "seating": {
+    "focal_point": {"x": 25, "y": -5},
+    "categories": [{"name": "All", "colour": "#445566", "price": 3000}],
+    "sections": [{"name": "Floor", "rows": rows}]}}))
+PY
+t0=$(date +%s%N)
+req POST /admin/show "@$TMP_T/big.json" -H "$JSON" -H "$ADMIN"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "a layout of 50 000 seats in a $(( $(wc -c <"$TMP_T/big.json") / 1024 )) KiB body: 201 (${ms} ms)" \
+    eq "$STATUS/$(jget .show.total_seats)" "201/50000"
+arena=$(jget .show.id)
+req GET "/shows/$arena/seats"
+check "its map: 50 000 states" eq "$STATUS/$(jget '.states | length')" "200/50000"
+post_json /book "{\"show_id\":$arena,\"seat_count\":4,\"best_available\":{}}"
+check "best available of 4 there: the front row, beside each other up to the aisle, not across it" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Floor-R0000-22,Floor-R0000-23,Floor-R0000-24,Floor-R0000-25"
