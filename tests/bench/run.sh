@@ -25,14 +25,12 @@ RESULTS=tests/bench/results/latest.txt
 STACK_DIR="$ROOT/.local/bench/$$"
 # A unix socket path must fit in 108 bytes: a deep checkout runs in /tmp.
 [ ${#STACK_DIR} -le 80 ] || STACK_DIR=$(mktemp -d /tmp/booking-bench.XXXXXX)
-# Every wrk connection comes from 127.0.0.1: lift nginx's per-client
-# limits, or the benchmark would measure the 429s.
-export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
-# The caps of an anonymous client are lifted too (LIMITS=off): the
-# benchmark measures bookings, not refusals.
-export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0 AUTH_FAIL_BURST=0
 export BUILD STACK_DIR
 source scripts/stack.sh
+# Every wrk connection comes from 127.0.0.1: lift every per-client limit
+# (LIMITS=off), or the benchmark would measure the 429s and the caps'
+# refusals, not bookings.
+stack_limits_off
 
 for tool in wrk pgbench psql nginx cc; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 2; }

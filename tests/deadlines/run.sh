@@ -83,11 +83,9 @@ export ADMIN_TOKEN="deadlines-admin-token-$(date +%s)-$$"
 export WORKERS=${WORKERS:-4}
 export REQUEST_DEADLINE_MS=$DEADLINE
 export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-5}
-# The whole load comes from 127.0.0.1: no per-client limit (LIMITS=off).
-export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
-export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0
-export AUTH_FAIL_BURST=0
 source scripts/stack.sh
+# The whole load comes from 127.0.0.1: no per-client limit.
+stack_limits_off
 mkdir -p "$STACK_DIR"
 ERRLOG="$STACK_DIR/nginx/logs/error.log"
 FCGILOG="$STACK_DIR/fcgi.log"

@@ -51,13 +51,9 @@ export WORKERS=${WORKERS:-4}
 # Holds that the load abandons lapse during the run, so bookings release
 # them lazily beside the sweeper.
 export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-5}
-# The whole load comes from 127.0.0.1: lift nginx's per-client limits.
-export NGINX_RATE=100000 NGINX_BURST=100000 NGINX_CONNS=60000
-# and the caps of an anonymous client, and the workers' budget of
-# failed authentications (LIMITS=off).
-export MAX_SEATS_PER_BOOKING=0 MAX_LIVE_HOLDS=0 MAX_HELD_SEATS=0
-export AUTH_FAIL_BURST=0
 source scripts/stack.sh
+# The whole load comes from 127.0.0.1: lift every per-client limit.
+stack_limits_off
 mkdir -p "$STACK_DIR"
 ERRLOG="$STACK_DIR/nginx/logs/error.log"
 FCGILOG="$STACK_DIR/fcgi.log"
