@@ -100,6 +100,16 @@ LANGUAGE sql STABLE AS $$
      WHERE b.id = p_id;
 $$;
 
+-- Why show p_show_id cannot be booked by its seats now: not_found,
+-- not_seated (it is sold by count), started; NULL when it can.
+CREATE OR REPLACE FUNCTION seated_show_refusal(p_show_id bigint)
+RETURNS text LANGUAGE sql STABLE
+    RETURN (SELECT CASE WHEN s.id IS NULL THEN 'not_found'
+                        WHEN s.seated IS NOT TRUE THEN 'not_seated'
+                        WHEN s.start_time <= now() THEN 'started' END
+              FROM (VALUES (p_show_id)) k(id)
+              LEFT JOIN shows s ON s.id = k.id);
+
 -- A seated booking recorded: when p_take, its seats p_seats assigned
 -- to it and counted in their parts (whose locks the caller holds), and
 -- it is CONFIRMED, or PENDING for p_hold_seconds; else it is FAILED
@@ -165,8 +175,7 @@ CREATE OR REPLACE FUNCTION book_seats_chosen(p_show_id bigint,
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_start    timestamptz;
-    v_seated   boolean;
+    v_refusal  text;
     v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
                             ELSE 'PENDING' END;
     v_reason   text;
@@ -178,16 +187,9 @@ DECLARE
     v_done     boolean := false;
     b          bookings;
 BEGIN
-    SELECT start_time, seated INTO v_start, v_seated
-      FROM shows WHERE id = p_show_id;
-    IF NOT FOUND THEN
-        RETURN booking_none('not_found');
-    END IF;
-    IF v_seated IS NOT TRUE THEN
-        RETURN booking_none('not_seated');
-    END IF;
-    IF v_start <= now() THEN
-        RETURN booking_none('started');
+    v_refusal := seated_show_refusal(p_show_id);
+    IF v_refusal IS NOT NULL THEN
+        RETURN booking_none(v_refusal);
     END IF;
     SELECT array_agg(seat ORDER BY seat) INTO v_seats
       FROM seats WHERE show_id = p_show_id AND label = ANY (p_labels);
@@ -255,6 +257,21 @@ BEGIN
 END;
 $$;
 
+-- A seated show's free seats (no live or lapsed booking has them), of
+-- the categories and sections asked (NULL: any). Inlined by the planner
+-- into each query that reads it.
+CREATE OR REPLACE FUNCTION seats_free(p_show_id bigint,
+        p_categories smallint[], p_sections text[])
+RETURNS SETOF seats LANGUAGE sql STABLE AS $$
+    SELECT s.* FROM seats s
+     WHERE s.show_id = p_show_id
+       AND (p_categories IS NULL OR s.category = ANY (p_categories))
+       AND (p_sections IS NULL
+            OR split_part(s.label, '-', 1) = ANY (p_sections))
+       AND NOT EXISTS (SELECT 1 FROM seat_assignments a
+                        WHERE a.show_id = s.show_id AND a.seat = s.seat);
+$$;
+
 -- The best p_count free seats together in part p_part: in one row, next
 -- to each other (never across an aisle), leaving no single seat alone
 -- where the row allows, then leaving either side room for whole blocks
@@ -270,13 +287,8 @@ RETURNS integer[] LANGUAGE sql STABLE AS $$
         SELECT s.seat, s.row_first, s.pos, s.dist,
                s.pos - row_number() OVER (PARTITION BY s.row_first
                                           ORDER BY s.pos) AS island
-          FROM seats s
-         WHERE s.show_id = p_show_id AND s.part = p_part
-           AND (p_categories IS NULL OR s.category = ANY (p_categories))
-           AND (p_sections IS NULL
-                OR split_part(s.label, '-', 1) = ANY (p_sections))
-           AND NOT EXISTS (SELECT 1 FROM seat_assignments a
-                            WHERE a.show_id = s.show_id AND a.seat = s.seat)
+          FROM seats_free(p_show_id, p_categories, p_sections) s
+         WHERE s.part = p_part
     ), runs AS (
         SELECT array_agg(seat ORDER BY pos) AS seats,
                array_agg(dist ORDER BY pos) AS dists, count(*)::integer AS n
@@ -301,15 +313,9 @@ CREATE OR REPLACE FUNCTION seats_nearest(p_show_id bigint,
 RETURNS integer[] LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN count(*) = p_count
                 THEN array_agg(seat ORDER BY seat) END
-      FROM (SELECT s.seat FROM seats s
-             WHERE s.show_id = p_show_id
-               AND (p_parts IS NULL OR s.part = ANY (p_parts))
-               AND (p_categories IS NULL OR s.category = ANY (p_categories))
-               AND (p_sections IS NULL
-                    OR split_part(s.label, '-', 1) = ANY (p_sections))
-               AND NOT EXISTS (SELECT 1 FROM seat_assignments a
-                                WHERE a.show_id = s.show_id
-                                  AND a.seat = s.seat)
+      FROM (SELECT s.seat
+              FROM seats_free(p_show_id, p_categories, p_sections) s
+             WHERE p_parts IS NULL OR s.part = ANY (p_parts)
              ORDER BY s.dist, s.seat LIMIT p_count) t;
 $$;
 
@@ -360,8 +366,7 @@ CREATE OR REPLACE FUNCTION book_seats_best(p_show_id bigint,
 RETURNS booking_row
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_start    timestamptz;
-    v_seated   boolean;
+    v_refusal  text;
     v_together boolean := coalesce((p_spec->>'together')::boolean, true);
     v_cats     smallint[];
     v_secs     text[];
@@ -372,16 +377,9 @@ DECLARE
     v_reason   text;
     v_free     bigint;
 BEGIN
-    SELECT start_time, seated INTO v_start, v_seated
-      FROM shows WHERE id = p_show_id;
-    IF NOT FOUND THEN
-        RETURN booking_none('not_found');
-    END IF;
-    IF v_seated IS NOT TRUE THEN
-        RETURN booking_none('not_seated');
-    END IF;
-    IF v_start <= now() THEN
-        RETURN booking_none('started');
+    v_refusal := seated_show_refusal(p_show_id);
+    IF v_refusal IS NOT NULL THEN
+        RETURN booking_none(v_refusal);
     END IF;
     IF p_spec ? 'categories' THEN
         SELECT array_agg((c.ord - 1)::smallint) INTO v_cats
@@ -425,12 +423,8 @@ BEGIN
     END IF;
 
     IF v_seats IS NULL THEN
-        SELECT count(*) INTO v_free FROM seats s
-         WHERE s.show_id = p_show_id
-           AND (v_cats IS NULL OR s.category = ANY (v_cats))
-           AND (v_secs IS NULL OR split_part(s.label, '-', 1) = ANY (v_secs))
-           AND NOT EXISTS (SELECT 1 FROM seat_assignments a
-                            WHERE a.show_id = s.show_id AND a.seat = s.seat);
+        SELECT count(*) INTO v_free
+          FROM seats_free(p_show_id, v_cats, v_secs);
         v_status := 'FAILED';
         v_reason := CASE WHEN v_free >= p_count THEN 'not_enough_adjacent'
                          ELSE 'sold_out' END;
