@@ -1,0 +1,168 @@
+-- Best available (docs/seating.md, "Best available"): the service picks
+-- a seated booking's seats, then books them as book_seats_chosen()
+-- (60_seating.sql) does. Lock order, as everywhere: parts in ascending
+-- order when waiting, then booking rows.
+
+-- The best p_count free seats together in part p_part: in one row, next
+-- to each other (never across an aisle), leaving no single seat alone
+-- where the row allows, then leaving either side room for whole blocks
+-- of the same size (so that pairs sold one after the other fill a row),
+-- then nearest the focal point; of the categories and
+-- sections asked (NULL: any). A seat a lapsed hold still has is not
+-- free here (the slow path releases such holds). The seats, or NULL.
+CREATE OR REPLACE FUNCTION seats_best_block(p_show_id bigint,
+        p_part smallint, p_count integer, p_categories smallint[],
+        p_sections text[])
+RETURNS integer[] LANGUAGE sql STABLE AS $$
+    WITH free AS (
+        SELECT s.seat, s.row_first, s.pos, s.dist,
+               s.pos - row_number() OVER (PARTITION BY s.row_first
+                                          ORDER BY s.pos) AS island
+          FROM seats_free(p_show_id, p_categories, p_sections) s
+         WHERE s.part = p_part
+    ), runs AS (
+        SELECT array_agg(seat ORDER BY pos) AS seats,
+               array_agg(dist ORDER BY pos) AS dists, count(*)::integer AS n
+          FROM free GROUP BY row_first, island
+        HAVING count(*) >= p_count
+    )
+    SELECT r.seats[k:k + p_count - 1]
+      FROM runs r, generate_series(1, r.n - p_count + 1) k
+     ORDER BY (k = 2 OR r.n - (k + p_count - 1) = 1),    -- an orphan
+              -- what is left either side fits more blocks of this size
+              ((k - 1) % p_count <> 0
+               OR (r.n - (k + p_count - 1)) % p_count <> 0),
+              r.dists[k + p_count / 2]
+     LIMIT 1;
+$$;
+
+-- The p_count free seats nearest the focal point, together or not, in
+-- the parts p_parts (NULL: all): when no block fits. NULL when fewer.
+CREATE OR REPLACE FUNCTION seats_nearest(p_show_id bigint,
+        p_parts smallint[], p_count integer, p_categories smallint[],
+        p_sections text[])
+RETURNS integer[] LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN count(*) = p_count
+                THEN array_agg(seat ORDER BY seat) END
+      FROM (SELECT s.seat
+              FROM seats_free(p_show_id, p_categories, p_sections) s
+             WHERE p_parts IS NULL OR s.part = ANY (p_parts)
+             ORDER BY s.dist, s.seat LIMIT p_count) t;
+$$;
+
+-- Part p_part, if nobody holds it and it has p_count free seats, and
+-- the best block in it: the seats, its lock kept; else NULL, with no
+-- lock kept (the subtransaction is rolled back).
+CREATE OR REPLACE FUNCTION seats_take_block(p_show_id bigint,
+        p_part smallint, p_count integer, p_categories smallint[],
+        p_sections text[])
+RETURNS integer[] LANGUAGE plpgsql AS $$
+DECLARE
+    v integer[];
+BEGIN
+    PERFORM 1 FROM show_parts
+     WHERE show_id = p_show_id AND part = p_part
+       AND total - booked >= p_count
+       FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RAISE SQLSTATE 'BK001';
+    END IF;
+    v := seats_best_block(p_show_id, p_part, p_count, p_categories,
+                          p_sections);
+    IF v IS NULL THEN
+        RAISE SQLSTATE 'BK001';
+    END IF;
+    RETURN v;
+EXCEPTION WHEN SQLSTATE 'BK001' THEN
+    RETURN NULL;
+END;
+$$;
+
+-- Best available: p_count seats chosen by the service (docs/seating.md,
+-- "Best available"), then booked as book_seats_chosen() books them.
+-- p_spec: {"together" (default true), "categories", "sections"}.
+--
+-- Fast path: the parts in order of their rank, each taken only if
+-- nobody holds it (SKIP LOCKED) and it has a block: a rival's part is
+-- passed over, never waited for, so a request does not fail because a
+-- rival took its first choice. Slow path, holding no part: every part
+-- in ascending order, lapsed holds released, the best block of any
+-- part by rank; then, unless together is false... the nearest seats in
+-- one part, then anywhere. 409 not_enough_adjacent when seats remain but
+-- no block fits, sold_out when they do not.
+CREATE OR REPLACE FUNCTION book_seats_best(p_show_id bigint,
+        p_count integer, p_spec jsonb, p_hold_seconds integer,
+        p_token_hash bytea, p_client text, p_customer text,
+        p_channel_id bigint, p_customer_ref text, p_client_shard smallint)
+RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_refusal  text;
+    v_together boolean := coalesce((p_spec->>'together')::boolean, true);
+    v_cats     smallint[];
+    v_secs     text[];
+    v_part     smallint;
+    v_seats    integer[];
+    v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
+                            ELSE 'PENDING' END;
+    v_reason   text;
+    v_free     bigint;
+BEGIN
+    v_refusal := seated_show_refusal(p_show_id);
+    IF v_refusal IS NOT NULL THEN
+        RETURN booking_none(v_refusal);
+    END IF;
+    IF p_spec ? 'categories' THEN
+        SELECT array_agg((c.ord - 1)::smallint) INTO v_cats
+          FROM show_seating g,
+               jsonb_array_elements(g.layout->'categories')
+                   WITH ORDINALITY c(v, ord)
+         WHERE g.show_id = p_show_id
+           AND p_spec->'categories' ? (c.v->>'name');
+        IF v_cats IS NULL THEN
+            RETURN booking_none('unknown_category');
+        END IF;
+    END IF;
+    IF p_spec ? 'sections' THEN
+        SELECT array_agg(x) INTO v_secs
+          FROM jsonb_array_elements_text(p_spec->'sections') x;
+    END IF;
+
+    FOR v_part IN SELECT part FROM show_parts
+                   WHERE show_id = p_show_id AND total - booked >= p_count
+                   ORDER BY rank, part LOOP
+        v_seats := seats_take_block(p_show_id, v_part, p_count, v_cats,
+                                    v_secs);
+        EXIT WHEN v_seats IS NOT NULL;
+    END LOOP;
+    IF v_seats IS NULL THEN
+        PERFORM show_parts_lock(p_show_id);
+        LOOP
+            EXIT WHEN (SELECT holds FROM release_lapsed_holds(p_show_id, 100)) = 0;
+        END LOOP;
+        FOR v_part IN SELECT part FROM show_parts
+                       WHERE show_id = p_show_id AND total - booked >= p_count
+                       ORDER BY rank, part LOOP
+            v_seats := seats_best_block(p_show_id, v_part, p_count, v_cats,
+                                        v_secs);
+            EXIT WHEN v_seats IS NOT NULL;
+        END LOOP;
+        IF v_seats IS NULL AND NOT v_together THEN
+            v_seats := seats_nearest(p_show_id, NULL, p_count, v_cats,
+                                     v_secs);
+        END IF;
+    END IF;
+
+    IF v_seats IS NULL THEN
+        SELECT count(*) INTO v_free
+          FROM seats_free(p_show_id, v_cats, v_secs);
+        v_status := 'FAILED';
+        v_reason := CASE WHEN v_free >= p_count THEN 'not_enough_adjacent'
+                         ELSE 'sold_out' END;
+    END IF;
+    RETURN seats_record(p_show_id, p_count, v_seats, v_seats IS NOT NULL,
+                        v_status, p_hold_seconds, v_reason, p_token_hash,
+                        p_client, p_customer, p_channel_id, p_customer_ref,
+                        p_client_shard);
+END;
+$$;
