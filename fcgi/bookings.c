@@ -560,33 +560,33 @@ bookings_label_ok(const char *s, size_t len)
 }
 
 /*
- * The seats asked for: "seat_count" (1 to BOOKINGS_SEATS_MAX) for a show
- * sold by count; or "seats", 1 to BOOKINGS_LABELS_MAX distinct labels
- * of a seated show's seats, into *labels as a PostgreSQL array literal
- * (malloc'd; each label quoted, which its characters allow), with
- * "seat_count" optional beside it and then equal to their number.
- * Returns 0, or -1 after answering.
+ * "seats": 1 to BOOKINGS_LABELS_MAX distinct labels of a seated show's
+ * seats, into *labels as a PostgreSQL array literal (malloc'd; each
+ * label quoted, which its characters allow) and their number into *n.
+ * Absent: 400 missing_field. Returns 0, or -1 after answering.
  */
-static int
-bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
+int
+bookings_labels_or_reply(json_object *body, char **labels, int64_t *n,
     struct response *res)
 {
     json_object *arr, *v;
-    size_t       i, j, n, len, size, used = 0;
+    size_t       i, j, len, size, used = 0, count;
     char        *buf;
 
     *labels = NULL;
-    if (!json_object_object_get_ex(body, "seats", &arr) || arr == NULL)
-        return json_field_int_or_reply(body, "seat_count", 1,
-                                       BOOKINGS_SEATS_MAX, count, res);
+    if (!json_object_object_get_ex(body, "seats", &arr) || arr == NULL) {
+        response_error(res, 400, "missing_field", "seats",
+            "field \"seats\" is required");
+        return -1;
+    }
     if (!json_object_is_type(arr, json_type_array)
-        || (n = json_object_array_length(arr)) == 0
-        || n > BOOKINGS_LABELS_MAX) {
+        || (count = json_object_array_length(arr)) == 0
+        || count > BOOKINGS_LABELS_MAX) {
         response_error(res, 400, "invalid_value", "seats",
             "field \"seats\" must be an array of 1 to 1000 seat labels");
         return -1;
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < count; i++) {
         v = json_object_array_get_idx(arr, i);
         if (!json_object_is_type(v, json_type_string)
             || !bookings_label_ok(json_object_get_string(v),
@@ -604,25 +604,14 @@ bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
                 return -1;
             }
     }
-    if (json_object_object_get_ex(body, "seat_count", &v) && v != NULL) {
-        if (json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
-                                    count, res) < 0)
-            return -1;
-        if (*count != (int64_t) n) {
-            response_error(res, 400, "invalid_value", "seat_count",
-                "field \"seat_count\" must be the number of \"seats\"");
-            return -1;
-        }
-    }
-    *count = (int64_t) n;
-    size = n * (96 + 3) + 3;
+    size = count * (96 + 3) + 3;
     if ((buf = malloc(size)) == NULL) {
         response_error(res, 500, "internal_error", NULL,
             "an internal error occurred; it has been logged");
         return -1;
     }
     buf[used++] = '{';
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < count; i++) {
         v = json_object_array_get_idx(arr, i);
         len = (size_t) json_object_get_string_len(v);
         if (i > 0)
@@ -635,7 +624,43 @@ bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
     buf[used++] = '}';
     buf[used] = '\0';
     *labels = buf;
+    *n = (int64_t) count;
     return 0;
+}
+
+/*
+ * The seats asked for: "seat_count" (1 to BOOKINGS_SEATS_MAX) for a show
+ * sold by count; or "seats" (bookings_labels_or_reply()), with
+ * "seat_count" optional beside it and then equal to their number.
+ * Returns 0, or -1 after answering.
+ */
+static int
+bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
+    struct response *res)
+{
+    json_object *v;
+    int64_t      n;
+
+    *labels = NULL;
+    if (!json_object_object_get_ex(body, "seats", &v) || v == NULL)
+        return json_field_int_or_reply(body, "seat_count", 1,
+                                       BOOKINGS_SEATS_MAX, count, res);
+    if (bookings_labels_or_reply(body, labels, &n, res) < 0)
+        return -1;
+    *count = n;
+    if (!json_object_object_get_ex(body, "seat_count", &v) || v == NULL)
+        return 0;
+    if (json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
+                                count, res) < 0)
+        goto fail;
+    if (*count == n)
+        return 0;
+    response_error(res, 400, "invalid_value", "seat_count",
+        "field \"seat_count\" must be the number of \"seats\"");
+fail:
+    free(*labels);
+    *labels = NULL;
+    return -1;
 }
 
 /*
