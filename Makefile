@@ -30,13 +30,14 @@ LIBS         = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRC  := fcgi/auth.c fcgi/authfail.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \
             fcgi/db.c fcgi/db_bookings.c fcgi/db_channels.c \
-            fcgi/db_expire.c fcgi/db_shows.c \
+            fcgi/db_expire.c fcgi/db_seats.c fcgi/db_shows.c \
             fcgi/envfile.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
             fcgi/jsoncanon.c \
             fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
             fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/sha256.c \
-            fcgi/seatmap.c fcgi/seating.c fcgi/shows.c fcgi/token.c \
+            fcgi/seatadmin.c fcgi/seatmap.c fcgi/seating.c fcgi/shows.c \
+            fcgi/token.c \
             fcgi/worker.c
 LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o) $(BUILD)/openapi_doc.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

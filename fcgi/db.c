@@ -14,7 +14,7 @@
 /* Every statement the worker runs, prepared once per connection. */
 static const struct db_stmt *const db_stmt_sets[] = {
     db_stmts_core, db_stmts_shows, db_stmts_bookings, db_stmts_channels,
-    db_stmts_expire,
+    db_stmts_expire, db_stmts_seats,
 };
 
 const struct db_stmt db_stmts_core[] = {

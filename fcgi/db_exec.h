@@ -3,8 +3,8 @@
 
 /*
  * Inside the database layer: how db.c and the resource files (db_shows.c,
- * db_bookings.c, db_channels.c, db_expire.c) declare and run their
- * statements. Only
+ * db_bookings.c, db_channels.c, db_expire.c, db_seats.c) declare and run
+ * their statements. Only
  * those files include this header, and with it libpq-fe.h; everyone
  * else uses db.h.
  */
@@ -46,6 +46,7 @@ extern const struct db_stmt db_stmts_shows[];
 extern const struct db_stmt db_stmts_bookings[];
 extern const struct db_stmt db_stmts_expire[];
 extern const struct db_stmt db_stmts_channels[];
+extern const struct db_stmt db_stmts_seats[];
 
 PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
     const char *const *params, enum db_exec_status *st);

@@ -18,7 +18,9 @@ static const char *const metrics_route_names[METRICS_ROUTES] = {
     "/bookings/{id}/confirm", "/bookings/{id}/cancel",
     "/bookings/{id}/extend", "/admin/keys",
     "/admin/keys/{id}", "/health",
-    "/metrics", "/openapi.json", "/shows/{id}/seats", "other",
+    "/metrics", "/openapi.json", "/shows/{id}/seats",
+    "/admin/shows/{id}/seats/block", "/admin/shows/{id}/seats/unblock",
+    "other",
 };
 
 /* Every status a worker answers; index METRICS_STATUSES - 1 is "other". */

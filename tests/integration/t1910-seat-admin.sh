@@ -1,0 +1,154 @@
+# The admin's seats (issue 16): blocked seats, not for sale or kept for a
+# channel, which alone may sell them (chosen and best available); the
+# map shows them blocked, the list of shows does not offer them, and the
+# parts count each seat once, assigned or blocked.
+source "$(dirname "$0")/lib.sh"
+
+start=$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)
+# seats: "label" -> the map's letter, of show $1
+state_of() {
+    curl -s "$BASE_URL/shows/$1/seats" | jq -r --arg l "$2" '
+        . as $m | ($l | split("-")) as [$s, $r, $n]
+        | [$m.layout.sections[] | select(.name == $s) | .rows[]
+           | select(.name == $r)][0] as $row
+        | ([$row.seats[] | range(.[0]; .[1] + 1)] | index($n | tonumber)) as $k
+        | $m.states[$row.first + $k:$row.first + $k + 1]'
+}
+# the invariant: a part counts each seat that is assigned or blocked once
+parts_exact() {
+    eq "$(sql "SELECT sum(booked) FROM show_parts WHERE show_id = $1")" \
+       "$(sql "SELECT count(*) FROM seats s WHERE s.show_id = $1
+                 AND (EXISTS (SELECT 1 FROM seat_assignments a
+                               WHERE a.show_id = s.show_id AND a.seat = s.seat)
+                      OR EXISTS (SELECT 1 FROM seat_blocks k
+                                  WHERE k.show_id = s.show_id AND k.seat = s.seat))")"
+}
+block() {   # block SHOW BODY [unblock]
+    post_json "/admin/shows/$1/seats/${3:-block}" "$2" -H "$ADMIN"
+}
+
+hall='{"focal_point":{"x":2.5,"y":0},
+ "categories":[{"name":"All","colour":"#336699","price":1000}],
+ "sections":[{"name":"Hall","y":1,"rows":[{"names":"A-B","seats":"1-6","category":"All"}]}]}'
+admin_post "{\"name\":\"Blocks\",\"start_time\":\"$start\",\"seating\":$hall}"
+show=$(jget .show.id)
+
+block "$show" '{"seats":["Hall-A-3","Hall-A-4"]}'
+check "block two seats, not for sale: 200, each blocked, for no channel" \
+    eq "$STATUS/$(jget '[.seats[] | "\(.label):\(.state):\(.channel)"] | join(",")')" \
+    "200/Hall-A-3:blocked:null,Hall-A-4:blocked:null"
+check "the map shows them b" eq "$(curl -s "$BASE_URL/shows/$show/seats" | jq -r .states)" "ffbbffffffff"
+check "the list of shows does not offer them: 10 of 12 available" \
+    eq "$(available "$show")" 10
+check "the parts count them taken" parts_exact "$show"
+post_json /book "{\"show_id\":$show,\"seats\":[\"Hall-A-2\",\"Hall-A-3\"]}"
+check "a buyer naming one: 409 seats_taken naming it, nothing booked" \
+    eq "$STATUS/$(jget .error)/$(jget '.seats | join(",")')/$(state_of "$show" Hall-A-2)" \
+    "409/seats_taken/Hall-A-3/f"
+post_json /book "{\"show_id\":$show,\"seat_count\":2,\"best_available\":{}}"
+check "best available passes over them: the middle of row A is blocked, A-1 and A-2 are next best" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Hall-A-1,Hall-A-2"
+
+# what is refused, and how
+block "$show" '{"seats":["Hall-A-1","Hall-Z-9","Hall-B-99"]}'
+check "unknown seats: 400 unknown_seat listing them, nothing blocked" \
+    eq "$STATUS/$(jget .error)/$(jget .field)/$(jget '.seats | join(",")')" \
+    "400/unknown_seat/seats/Hall-Z-9,Hall-B-99"
+taken=$(sql "SELECT s.label FROM seat_assignments a JOIN seats s USING (show_id, seat)
+              WHERE a.show_id = $show ORDER BY s.seat LIMIT 1")
+block "$show" "{\"seats\":[\"Hall-B-1\",\"$taken\"]}"
+check "a sold seat cannot be blocked: 409 seats_taken naming it, and B-1 is not blocked either" \
+    eq "$STATUS/$(jget .error)/$(jget '.seats | join(",")')/$(state_of "$show" Hall-B-1)" \
+    "409/seats_taken/$taken/f"
+block "$show" '{"seats":["Hall-B-1"],"channel":999999}'
+check "an unknown channel: 400 unknown_channel" eq "$STATUS/$(jget .error)/$(jget .field)" \
+    "400/unknown_channel/channel"
+block "$show" '{"seats":["Hall-B-1"],"channel":"x"}'
+check "a channel that is not an id: 400" eq "$STATUS/$(jget .field)" "400/channel"
+block "$show" '{"seats":["Hall-B-1"],"channel":1}' unblock
+check "unblock takes no channel: 400 unknown_field" eq "$STATUS/$(jget .error)" "400/unknown_field"
+block "$show" '{"seats":[]}'
+check "no seats: 400" eq "$STATUS/$(jget .field)" "400/seats"
+block "$show" '{"channel":1}'
+check "seats missing: 400 missing_field" eq "$STATUS/$(jget .error)" "400/missing_field"
+post_json "/admin/shows/$show/seats/block" '{"seats":["Hall-B-1"]}'
+check "without the admin token: 401" eq "$STATUS/$(jget .error)" "401/unauthorized"
+post_json "/admin/shows/$show/seats/block" '{"seats":["Hall-B-1"]}' -H "$STRANGER"
+check "with another token: 401" eq "$STATUS/$(jget .error)" "401/unauthorized"
+block 999999999 '{"seats":["Hall-B-1"]}'
+check "an unknown show: 404 not_found" eq "$STATUS/$(jget .error)" "404/not_found"
+ga=$(make_show 10 "General admission")
+block "$ga" '{"seats":["Hall-B-1"]}'
+check "a show sold by count: 404 not_seated" eq "$STATUS/$(jget .error)" "404/not_seated"
+req GET "/admin/shows/$show/seats/block" "" -H "$ADMIN"
+check "GET: 405, Allow: POST" eq "$STATUS/$(header Allow)" "405/POST"
+
+# Seats kept for a channel: its own to sell, chosen or best available.
+post_json /admin/keys '{"name":"Box office"}' -H "$ADMIN"
+cid=$(jget .key.id) CH="Authorization: Bearer $(jget .secret)"
+post_json /admin/keys '{"name":"Other office"}' -H "$ADMIN"
+oid=$(jget .key.id) OTHER="Authorization: Bearer $(jget .secret)"
+block "$show" "{\"seats\":[\"Hall-B-1\",\"Hall-B-2\",\"Hall-B-3\",\"Hall-B-4\"],\"channel\":$cid}"
+check "four seats kept for a channel: blocked, for it" \
+    eq "$STATUS/$(jget "[.seats[] | select(.state == \"blocked\" and .channel == $cid)] | length")" "200/4"
+check "the list of shows does not offer them either" eq "$(available "$show")" 4
+post_json /book "{\"show_id\":$show,\"seats\":[\"Hall-B-1\"]}" -H "$OTHER"
+check "another channel cannot book them: 409 seats_taken" eq "$STATUS/$(jget .error)" "409/seats_taken"
+post_json /book "{\"show_id\":$show,\"seats\":[\"Hall-B-1\",\"Hall-B-2\"]}" -H "$CH"
+check "their channel books two by name: 201" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Hall-B-1,Hall-B-2"
+cb=$(jget .booking.id)
+check "the map: sold, and the other two still blocked" \
+    eq "$(state_of "$show" Hall-B-1)$(state_of "$show" Hall-B-2)$(state_of "$show" Hall-B-3)" "ssb"
+check "the parts count each seat once, blocked and sold" parts_exact "$show"
+check "the list of shows counts them as before: 4 available" eq "$(available "$show")" 4
+block "$show" '{"seats":["Hall-B-3"]}'
+check "blocked again, now not for sale: its channel is gone" \
+    eq "$STATUS/$(jget '.seats[0].channel')/$(available "$show")" "200/null/4"
+block "$show" '{"seats":["Hall-B-1","Hall-B-3"]}' unblock
+check "unblock a sold seat and a blocked one: sold stays sold, the other is free" \
+    eq "$STATUS/$(jget '[.seats[].state] | join(",")')" "200/sold,free"
+check "one more available, and the parts still exact" \
+    eq "$(available "$show")/$(parts_exact "$show" && echo exact)" "5/exact"
+NO_TOKEN=1 post_json "/bookings/$cb/cancel" "" -H "$CH"
+check "the channel's booking cancelled: B-1 (unblocked meanwhile) is free, B-2 blocked again" \
+    eq "$STATUS/$(state_of "$show" Hall-B-1)$(state_of "$show" Hall-B-2)/$(available "$show")" "200/fb/6"
+check "and the parts exact" parts_exact "$show"
+block "$show" '{"seats":["Hall-B-6"]}' unblock
+check "unblocking a seat that is not blocked changes nothing" \
+    eq "$STATUS/$(jget '.seats[0].state')/$(available "$show")" "200/free/6"
+
+# A show whose every seat is kept for the channel: sold out to anyone
+# else, best available of 2 to the channel.
+row='{"focal_point":{"x":1.5,"y":0},"categories":[{"name":"All","colour":"#336699","price":500}],
+ "sections":[{"name":"Box","rows":[{"name":"A","seats":"1-4","category":"All"}]}]}'
+admin_post "{\"name\":\"Kept\",\"start_time\":\"$start\",\"seating\":$row}"
+kept=$(jget .show.id)
+block "$kept" "{\"seats\":[\"Box-A-1\",\"Box-A-2\",\"Box-A-3\",\"Box-A-4\"],\"channel\":$cid}"
+post_json /book "{\"show_id\":$kept,\"seat_count\":2,\"best_available\":{}}"
+check "anyone else: best available is 409 sold_out" eq "$STATUS/$(jget .error)" "409/sold_out"
+post_json /book "{\"show_id\":$kept,\"seat_count\":2,\"best_available\":{}}" -H "$OTHER"
+check "another channel too" eq "$STATUS/$(jget .error)" "409/sold_out"
+post_json /book "{\"show_id\":$kept,\"seat_count\":2,\"best_available\":{}}" -H "$CH"
+check "the channel: 201, two of its seats beside each other" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Box-A-1,Box-A-2"
+post_json /book "{\"show_id\":$kept,\"seat_count\":2,\"best_available\":{},\"hold\":true}" -H "$CH"
+check "and the other two, held" eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Box-A-3,Box-A-4"
+hold=$(jget .booking.id)
+check "parts exact, nothing available to the public" \
+    eq "$(parts_exact "$kept" && echo exact)/$(available "$kept")" "exact/0"
+
+# A hold that lapsed does not keep a seat from being blocked: it is
+# ended whole first (HOLD_TTL_SECONDS is 3 in make test).
+post_json /book "{\"show_id\":$show,\"seats\":[\"Hall-B-5\",\"Hall-B-6\"],\"hold\":true}"
+lapsed=$(jget .booking.id)
+block "$show" '{"seats":["Hall-B-5"]}'
+check "a held seat cannot be blocked: 409" eq "$STATUS/$(jget .error)" "409/seats_taken"
+sleep 3.5
+block "$show" '{"seats":["Hall-B-5"]}'
+check "once the hold lapsed: 200 blocked, the hold ended whole" \
+    eq "$STATUS/$(jget '.seats[0].state')/$(sql "SELECT status || '/' || reason FROM bookings WHERE id = $lapsed")/$(state_of "$show" Hall-B-6)" \
+    "200/blocked/FAILED/expired/f"
+check "the parts exact after all of it" parts_exact "$show"
+check "the kept show's channel hold lapsed too: its seats blocked again, parts exact" \
+    eq "$(curl -s "$BASE_URL/shows/$kept/seats" | jq -r .states)/$(parts_exact "$kept" && echo exact)" "ssbb/exact"
