@@ -149,8 +149,6 @@ static int bookings_client_or_reply(struct handler_ctx *ctx,
     struct db_owner *owner, char *client, size_t size);
 static int bookings_customer_or_reply(json_object *body,
     struct db_owner *owner, struct response *res);
-static int bookings_hold_or_reply(json_object *body, int *hold,
-    struct response *res);
 static int bookings_label_ok(const char *s, size_t len);
 static int bookings_names_or_reply(json_object *spec, const char *name,
     size_t max, struct response *res);
@@ -269,7 +267,7 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
 }
 
 /* The optional "hold": a boolean; absent or null mean false. */
-static int
+int
 bookings_hold_or_reply(json_object *body, int *hold, struct response *res)
 {
     json_object *v;
@@ -407,16 +405,13 @@ bookings_customer_or_reply(json_object *body, struct db_owner *owner,
 void
 bookings_create(struct handler_ctx *ctx)
 {
-    struct db_booking  booking = { 0 };
     struct db_owner    owner = { 0 };
-    struct idempotency idem;
-    char               scope[IDEMPOTENCY_SCOPE_MAX], token[TOKEN_MAX];
-    char              *canon = NULL, *labels = NULL;
+    char               scope[IDEMPOTENCY_SCOPE_MAX];
+    char              *labels = NULL;
     const char        *best = NULL;
     json_object       *body;
     int64_t            show_id, seats;
     int                hold;
-    enum book_result   r;
 
     if (bookings_client_or_reply(ctx, &owner, scope, sizeof(scope)) < 0
         || (body = json_body_parse_or_reply(ctx->req, ctx->res)) == NULL)
@@ -429,45 +424,70 @@ bookings_create(struct handler_ctx *ctx)
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
         || bookings_customer_or_reply(body, &owner, ctx->res) < 0)
         goto out;
+    owner.seats = labels;
+    owner.best = best;
+    bookings_book(ctx, body, &owner, scope, show_id, seats, hold);
+
+out:
+    free(labels);
+    json_object_put(body);
+}
+
+/*
+ * Book seats seats of show show_id for owner (who asks; owner->seats or
+ * owner->best say which seats, for a seated show), held when hold, and
+ * answer: the booking transaction under the request's Idempotency-Key,
+ * scoped to scope, with body (parsed, checked) as its fingerprint, so
+ * that POST /book and the admin's assignment (seatadmin.c) are one path.
+ * An anonymous client's MAX_SEATS_PER_BOOKING is checked here.
+ */
+void
+bookings_book(struct handler_ctx *ctx, json_object *body,
+    struct db_owner *owner, const char *scope, int64_t show_id,
+    int64_t seats, int hold)
+{
+    struct db_booking  booking = { 0 };
+    struct idempotency idem;
+    char               token[TOKEN_MAX];
+    char              *canon;
+    enum book_result   r;
+
     /* a retry is the same request if its body holds the same values */
     if ((canon = json_canonical(body)) == NULL) {
         route_reply_db_failure(ctx, DB_ERROR);
-        goto out;
+        return;
     }
     if (idempotency_key_or_reply(ctx->req, scope,
             ctx->cfg->secret_key, canon, &idem, ctx->res) < 0)
         goto out;
     idem.db.legacy_body = ctx->req->body;
-    if (!owner.admin && !owner.channel && ctx->cfg->max_seats_per_booking > 0
+    if (!owner->admin && !owner->channel
+        && ctx->cfg->max_seats_per_booking > 0
         && seats > ctx->cfg->max_seats_per_booking) {
         bookings_reply(ctx, BOOK_OP_CREATE, BOOK_SEAT_LIMIT, &booking, &idem,
             "");
         goto out;
     }
-    if (bookings_token_new(&idem, &owner, token) < 0) {
+    if (bookings_token_new(&idem, owner, token) < 0) {
         fprintf(stderr, "booking-fcgi: request_id=%s getrandom() failed: "
             "%s\n", ctx->req->request_id, strerror(errno));
         route_reply_db_failure(ctx, DB_ERROR);
         goto out;
     }
-    owner.seats = labels;
-    owner.best = best;
     r = db_booking_run(ctx->db, &idem.db, BOOK_OP_CREATE, show_id, seats,
-        hold ? ctx->cfg->hold_ttl_seconds : 0, &owner, &booking);
+        hold ? ctx->cfg->hold_ttl_seconds : 0, owner, &booking);
     if (r == BOOK_UNAUTHORIZED)
         auth_failed(ctx);
-    bookings_token_replayed(&idem, &owner, token);
+    bookings_token_replayed(&idem, owner, token);
     /* the request's own: a replay's body names the same */
-    if (owner.customer_ref != NULL && booking.id != 0)
+    if (owner->customer_ref != NULL && booking.id != 0)
         snprintf(booking.customer_ref, sizeof(booking.customer_ref), "%s",
-            owner.customer_ref);
+            owner->customer_ref);
     bookings_reply(ctx, BOOK_OP_CREATE, r, &booking, &idem, token);
 
 out:
     db_booking_clear(&booking);
-    free(labels);
     free(canon);
-    json_object_put(body);
 }
 
 /*

@@ -20,7 +20,7 @@ static const char *const metrics_route_names[METRICS_ROUTES] = {
     "/admin/keys/{id}", "/health",
     "/metrics", "/openapi.json", "/shows/{id}/seats",
     "/admin/shows/{id}/seats/block", "/admin/shows/{id}/seats/unblock",
-    "other",
+    "/admin/shows/{id}/seats/assign", "other",
 };
 
 /* Every status a worker answers; index METRICS_STATUSES - 1 is "other". */

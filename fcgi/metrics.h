@@ -29,6 +29,7 @@ enum metrics_route {
     METRICS_ROUTE_SEATS,
     METRICS_ROUTE_SEATS_BLOCK,
     METRICS_ROUTE_SEATS_UNBLOCK,
+    METRICS_ROUTE_SEATS_ASSIGN,
     METRICS_ROUTE_OTHER,        /* 404 and 405: no route matched */
     METRICS_ROUTES
 };

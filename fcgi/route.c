@@ -45,6 +45,8 @@ static const struct route routes[] = {
       METRICS_ROUTE_SEATS_BLOCK },
     { "POST", "/admin/shows/{id}/seats/unblock", seatadmin_unblock,
       METRICS_ROUTE_SEATS_UNBLOCK },
+    { "POST", "/admin/shows/{id}/seats/assign", seatadmin_assign,
+      METRICS_ROUTE_SEATS_ASSIGN },
 };
 
 #define ROUTES_N (sizeof(routes) / sizeof(routes[0]))

@@ -1,4 +1,4 @@
-/* Admin routes of a seated show's seats: block and unblock them. */
+/* Admin routes of a seated show's seats: block, unblock, assign by hand. */
 
 #include "seatadmin.h"
 
@@ -6,11 +6,15 @@
 
 #include "auth.h"
 #include "bookings.h"
+#include "idempotency.h"
 #include "json.h"
 
 /* The members each route takes; any other is 400 unknown_field. */
 static const char *const block_fields[] = { "seats", "channel", NULL };
 static const char *const unblock_fields[] = { "seats", NULL };
+static const char *const assign_fields[] = {
+    "seats", "customer", "hold", NULL,
+};
 
 struct seats_reply {
     int         status;
@@ -180,4 +184,44 @@ void
 seatadmin_unblock(struct handler_ctx *ctx)
 {
     seatadmin_change(ctx, 0);
+}
+
+/*
+ * POST /admin/shows/{id}/seats/assign {"seats"[,"customer"][,"hold"]},
+ * admin only: the admin books exactly those seats, blocked ones too
+ * (every blocked seat is the admin's own), for "customer" (the admin's
+ * reference for who gets them, 1 to 200 characters), held or confirmed:
+ * the booking transaction of POST /book with "seats", under the same
+ * Idempotency-Key handling (bookings_book()), and its answers: 201 with
+ * the booking, its token, seats and price; 409 seats_taken naming the
+ * seats held or sold, the booking recorded FAILED.
+ */
+void
+seatadmin_assign(struct handler_ctx *ctx)
+{
+    struct response *res = ctx->res;
+    struct db_owner  owner = { 0 };
+    json_object     *body = NULL, *v;
+    char             scope[IDEMPOTENCY_SCOPE_MAX];
+    char            *labels = NULL;
+    int64_t          n;
+    int              hold;
+
+    if (auth_admin_or_reply(ctx->req, ctx->cfg, res) < 0
+        || (body = json_body_parse_or_reply(ctx->req, res)) == NULL
+        || json_fields_known_or_reply(body, assign_fields, res) < 0
+        || bookings_labels_or_reply(body, &labels, &n, res) < 0
+        || bookings_hold_or_reply(body, &hold, res) < 0
+        || (json_object_object_get_ex(body, "customer", &v) && v != NULL
+            && json_field_string_or_reply(body, "customer", 200,
+                                          &owner.customer_ref, res) < 0))
+        goto out;
+    owner.admin = 1;
+    owner.seats = labels;
+    idempotency_scope(ctx->req, &owner, scope, sizeof(scope));
+    bookings_book(ctx, body, &owner, scope, ctx->id, n, hold);
+
+out:
+    free(labels);
+    json_object_put(body);
 }

@@ -1,7 +1,8 @@
 # The admin's seats (issue 16): blocked seats, not for sale or kept for a
 # channel, which alone may sell them (chosen and best available); the
 # map shows them blocked, the list of shows does not offer them, and the
-# parts count each seat once, assigned or blocked.
+# parts count each seat once, assigned or blocked. The admin assigns
+# seats by hand, blocked ones too, as POST /book books them.
 source "$(dirname "$0")/lib.sh"
 
 start=$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)
@@ -152,3 +153,66 @@ check "once the hold lapsed: 200 blocked, the hold ended whole" \
 check "the parts exact after all of it" parts_exact "$show"
 check "the kept show's channel hold lapsed too: its seats blocked again, parts exact" \
     eq "$(curl -s "$BASE_URL/shows/$kept/seats" | jq -r .states)/$(parts_exact "$kept" && echo exact)" "ssbb/exact"
+
+# Assigning by hand: the admin books exactly the seats named, blocked
+# ones too, through POST /book's transaction and Idempotency-Key.
+assign() {   # assign SHOW BODY [CURL ARGS...]
+    local show=$1 body=$2
+    shift 2
+    post_json "/admin/shows/$show/seats/assign" "$body" -H "$ADMIN" "$@"
+}
+admin_post "{\"name\":\"Assign\",\"start_time\":\"$start\",\"seating\":$hall}"
+as=$(jget .show.id)
+block "$as" '{"seats":["Hall-A-3"]}'
+block "$as" "{\"seats\":[\"Hall-A-4\"],\"channel\":$cid}"
+assign "$as" '{"seats":["Hall-A-2","Hall-A-3","Hall-A-4"],"customer":"Guests of the house"}'
+check "assign three seats, one not for sale and one kept for a channel: 201 CONFIRMED, seats, price, token" \
+    eq "$STATUS/$(jget .booking.status)/$(jget '.booking.seats | join(",")')/$(jget .booking.price)/$(jget '.token | startswith("bk_")')" \
+    "201/CONFIRMED/Hall-A-2,Hall-A-3,Hall-A-4/3000/true"
+ab=$(jget .booking.id)
+check "for the customer named, with its Location" \
+    eq "$(jget .booking.customer)/$(header Location)" "Guests of the house//bookings/$ab"
+check "the map: the three sold" \
+    eq "$(state_of "$as" Hall-A-2)$(state_of "$as" Hall-A-3)$(state_of "$as" Hall-A-4)" "sss"
+check "the parts exact, and one seat fewer available (two were blocked)" \
+    eq "$(parts_exact "$as" && echo exact)/$(available "$as")" "exact/9"
+assign "$as" '{"seats":["Hall-A-1","Hall-A-2"]}'
+check "a sold seat: 409 seats_taken naming it, A-1 not booked" \
+    eq "$STATUS/$(jget .error)/$(jget '.seats | join(",")')/$(state_of "$as" Hall-A-1)" "409/seats_taken/Hall-A-2/f"
+assign "$as" '{"seats":["Hall-B-1","Hall-B-2"],"hold":true}' -H "Idempotency-Key: assign-1"
+check "held, under an Idempotency-Key: 201 PENDING" eq "$STATUS/$(jget .booking.status)" "201/PENDING"
+held=$(jget .booking.id) tok=$(jget .token)
+assign "$as" '{"hold":true,"seats":["Hall-B-1","Hall-B-2"]}' -H "Idempotency-Key: assign-1"
+check "the same again: the same booking, replayed, with its token" \
+    eq "$STATUS/$(jget .booking.id)/$(header Idempotent-Replayed)/$(jget .token)" "201/$held/true/$tok"
+assign "$as" '{"seats":["Hall-B-3"]}' -H "Idempotency-Key: assign-1"
+check "the key with another request: 422" eq "$STATUS/$(jget .error)" "422/idempotency_key_reused"
+post_json "/bookings/$held/confirm" "" -H "Authorization: Bearer $tok"
+check "the hold confirmed with its token" eq "$STATUS/$(jget .booking.status)" "200/CONFIRMED"
+NO_TOKEN=1 post_json "/bookings/$ab/cancel" "" -H "$ADMIN"
+check "the admin cancels the assignment: A-2 free, A-3 and A-4 blocked again" \
+    eq "$STATUS/$(state_of "$as" Hall-A-2)$(state_of "$as" Hall-A-3)$(state_of "$as" Hall-A-4)" "200/fbb"
+check "and A-4 is still kept for its channel, the parts exact" \
+    eq "$(sql "SELECT channel_id FROM seat_blocks k JOIN seats s USING (show_id, seat)
+                WHERE k.show_id = $as AND s.label = 'Hall-A-4'")/$(parts_exact "$as" && echo exact)" "$cid/exact"
+post_json /book "{\"show_id\":$as,\"seats\":[\"Hall-A-3\"]}" -H "$ADMIN"
+check "POST /book with the admin token is the same transaction: a blocked seat, 201" \
+    eq "$STATUS/$(state_of "$as" Hall-A-3)" "201/s"
+
+post_json "/admin/shows/$as/seats/assign" '{"seats":["Hall-B-5"]}'
+check "without the admin token: 401" eq "$STATUS/$(jget .error)" "401/unauthorized"
+post_json "/admin/shows/$as/seats/assign" '{"seats":["Hall-B-5"]}' -H "$CH"
+check "with a channel's key: 401" eq "$STATUS/$(jget .error)" "401/unauthorized"
+assign "$as" '{"seats":["Hall-B-5","Hall-Q-1"]}'
+check "a seat the show lacks: 400 unknown_seat" eq "$STATUS/$(jget .error)/$(jget .field)" "400/unknown_seat/seats"
+assign "$as" '{"seats":["Hall-B-5"],"seat_count":1}'
+check "seat_count is not a member: 400 unknown_field" eq "$STATUS/$(jget .error)/$(jget .field)" "400/unknown_field/seat_count"
+assign "$as" '{"hold":true}'
+check "no seats: 400 missing_field" eq "$STATUS/$(jget .error)/$(jget .field)" "400/missing_field/seats"
+assign "$as" '{"seats":["Hall-B-5"],"customer":""}'
+check "an empty customer: 400" eq "$STATUS/$(jget .field)" "400/customer"
+assign "$ga" '{"seats":["Hall-B-5"]}'
+check "a show sold by count: 400 not_seated" eq "$STATUS/$(jget .error)" "400/not_seated"
+assign 999999999 '{"seats":["Hall-B-5"]}'
+check "an unknown show: 404 show_not_found" eq "$STATUS/$(jget .error)" "404/show_not_found"
+check "the parts exact after every refusal" parts_exact "$as"
