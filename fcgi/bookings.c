@@ -32,7 +32,7 @@ static const char *const book_fields[] = {
 
 /* The members "best_available" takes. */
 static const char *const best_fields[] = {
-    "together", "categories", "sections", NULL,
+    "together", "categories", "sections", "accessible", NULL,
 };
 
 /* "seats": at most this many labels in one request. */
@@ -153,7 +153,7 @@ static int bookings_label_ok(const char *s, size_t len);
 static int bookings_names_or_reply(json_object *spec, const char *name,
     size_t max, struct response *res);
 static int bookings_best_or_reply(json_object *body, int has_seats,
-    const char **best, struct response *res);
+    int64_t seats, const char **best, struct response *res);
 static int bookings_seats_or_reply(json_object *body, char **labels,
     int64_t *count, struct response *res);
 
@@ -420,7 +420,8 @@ bookings_create(struct handler_ctx *ctx)
         || json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1,
                                    &show_id, ctx->res) < 0
         || bookings_seats_or_reply(body, &labels, &seats, ctx->res) < 0
-        || bookings_best_or_reply(body, labels != NULL, &best, ctx->res) < 0
+        || bookings_best_or_reply(body, labels != NULL, seats, &best,
+                                  ctx->res) < 0
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
         || bookings_customer_or_reply(body, &owner, ctx->res) < 0)
         goto out;
@@ -526,14 +527,15 @@ bookings_names_or_reply(json_object *spec, const char *name, size_t max,
 
 /*
  * The optional "best_available": {"together" (a boolean, default true),
- * "categories" (names), "sections" (names)}, the service choosing
- * seat_count seats of a seated show; not beside "seats". *best points
- * into body (its JSON text), NULL when absent. Returns 0, or -1 after
- * answering.
+ * "categories" (names), "sections" (names), "accessible" (how many of
+ * the seats must be accessible places: 0 to seats)}, the service
+ * choosing seats seats of a seated show; not beside "seats". *best
+ * points into body (its JSON text), NULL when absent. Returns 0, or -1
+ * after answering.
  */
 static int
-bookings_best_or_reply(json_object *body, int has_seats, const char **best,
-    struct response *res)
+bookings_best_or_reply(json_object *body, int has_seats, int64_t seats,
+    const char **best, struct response *res)
 {
     json_object *spec, *v;
 
@@ -559,6 +561,15 @@ bookings_best_or_reply(json_object *body, int has_seats, const char **best,
         && !json_object_is_type(v, json_type_boolean)) {
         response_error(res, 400, "invalid_type", "best_available.together",
             "field \"together\" must be true or false");
+        return -1;
+    }
+    if (json_object_object_get_ex(spec, "accessible", &v) && v != NULL
+        && (!json_object_is_type(v, json_type_int)
+            || json_object_get_int64(v) < 0
+            || json_object_get_int64(v) > seats)) {
+        response_error(res, 400, "invalid_value", "best_available.accessible",
+            "field \"accessible\" must be a whole number from 0 to "
+            "seat_count: how many of the seats must be accessible places");
         return -1;
     }
     *best = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);

@@ -216,3 +216,34 @@ check "a show sold by count: 400 not_seated" eq "$STATUS/$(jget .error)" "400/no
 assign 999999999 '{"seats":["Hall-B-5"]}'
 check "an unknown show: 404 show_not_found" eq "$STATUS/$(jget .error)" "404/show_not_found"
 check "the parts exact after every refusal" parts_exact "$as"
+
+# Best available's "accessible": that many of the seats are accessible
+# places, taking no more of them than asked where it can.
+acc='{"focal_point":{"x":4.5,"y":0},"categories":[{"name":"All","colour":"#336699","price":100}],
+ "sections":[{"name":"Access","y":1,"rows":[
+   {"name":"A","seats":"1-10","category":"All","accessible":[1,2,10]},
+   {"name":"B","seats":"1-10","category":"All"}]}]}'
+admin_post "{\"name\":\"Accessible\",\"start_time\":\"$start\",\"seating\":$acc}"
+ac=$(jget .show.id)
+best() {    # best SHOW COUNT SPEC: POST /book best available
+    post_json /book "{\"show_id\":$1,\"seat_count\":$2,\"best_available\":$3}"
+}
+best "$ac" 2 '{"accessible":1}'
+check "2 seats, 1 accessible: the end of row A with one accessible place, not the pair of them" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Access-A-9,Access-A-10"
+best "$ac" 2 '{}'
+check "2 seats, none asked accessible: the middle, as before" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Access-A-5,Access-A-6"
+best "$ac" 2 '{"accessible":2}'
+check "2 seats, both accessible: the only such pair" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Access-A-1,Access-A-2"
+best "$ac" 1 '{"accessible":1}'
+check "no accessible place left: 409 sold_out (none of the seats asked for are free)" \
+    eq "$STATUS/$(jget .error)" "409/sold_out"
+best "$ac" 2 '{"accessible":3}'
+check "more accessible places than seats: 400" \
+    eq "$STATUS/$(jget .error)/$(jget .field)" "400/invalid_value/best_available.accessible"
+best "$ac" 2 '{"accessible":-1}'
+check "fewer than none: 400" eq "$STATUS/$(jget .field)" "400/best_available.accessible"
+best "$ac" 2 '{"accessible":"1"}'
+check "not a number: 400" eq "$STATUS/$(jget .field)" "400/best_available.accessible"
