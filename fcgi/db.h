@@ -16,7 +16,7 @@
 
 #define DB_ERR_LEN       256
 #define DB_NAME_MAX      (200 * 4 + 1)   /* 200 characters of UTF-8 */
-#define DB_STATUS_MAX    16
+#define DB_STATUS_MAX    24      /* "not_enough_adjacent" and its NUL */
 
 struct pg_conn;
 
