@@ -180,6 +180,7 @@ emit_booking(const struct db_booking *b)
     if (b->seats != NULL) {
         json_put_new(o, "seats", json_tokener_parse(b->seats));
         json_put_new(o, "price", json_object_new_int64(b->price));
+        json_put_new(o, "adjacent", json_object_new_boolean(b->adjacent));
     }
     return o;
 }

@@ -102,6 +102,7 @@ struct db_booking {
                                    array (malloc'd; db_booking_clear());
                                    NULL for one by count */
     int64_t price;              /* and their prices in all */
+    int     adjacent;           /* and they are next to each other */
 };
 
 /* A write's Idempotency-Key, and what fingerprints its request. */

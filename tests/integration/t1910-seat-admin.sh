@@ -247,3 +247,138 @@ best "$ac" 2 '{"accessible":-1}'
 check "fewer than none: 400" eq "$STATUS/$(jget .field)" "400/best_available.accessible"
 best "$ac" 2 '{"accessible":"1"}'
 check "not a number: 400" eq "$STATUS/$(jget .field)" "400/best_available.accessible"
+
+# Best available's steps (docs/seating.md): one row beside each other;
+# else, together, consecutive rows of one section in one part, each
+# row's share two seats or more beside each other and in line with the
+# row before; else, not together, the nearest seats of one part, then
+# of the whole show. "adjacent" says whether the seats are in one row,
+# next to each other. Seats are taken out of play by blocking them.
+steps='{"focal_point":{"x":2,"y":0},"categories":[{"name":"All","colour":"#336699","price":100}],
+ "sections":[{"name":"Front","y":1,"rows":[{"names":"A-C","seats":"1-6","category":"All"}]},
+             {"name":"Back","y":5,"rows":[{"name":"A","seats":"1-6","category":"All"}]}]}'
+fresh() {   # fresh: a new show of that hall, every seat blocked but those named
+    admin_post "{\"name\":\"Steps\",\"start_time\":\"$start\",\"seating\":$steps}"
+    st=$(jget .show.id)
+    local keep=" $* " all=() r n
+    for r in Front-A Front-B Front-C Back-A; do
+        for n in 1 2 3 4 5 6; do
+            [[ $keep == *" $r-$n "* ]] || all+=("\"$r-$n\"")
+        done
+    done
+    block "$st" "{\"seats\":[$(IFS=,; echo "${all[*]}")]}" >/dev/null
+}
+seats_adj() { echo "$STATUS/$(jget '.booking.seats | join(",")')/$(jget .booking.adjacent)"; }
+
+fresh Front-A-1 Front-A-2 Front-A-3 Front-A-4
+best "$st" 4 '{}'
+check "4 free in a row: 201, beside each other, adjacent true" \
+    eq "$(seats_adj)" "201/Front-A-1,Front-A-2,Front-A-3,Front-A-4/true"
+req GET "/bookings/$(jget .booking.id)"
+check "GET /bookings/{id} says adjacent too" eq "$(jget .booking.adjacent)" true
+
+fresh Front-A-1 Front-A-2 Front-A-5 Front-A-6 Front-B-1 Front-B-2 Front-B-5 Front-B-6
+best "$st" 4 '{}'
+check "no row has 4 beside each other: two rows of 2 in line, nearest the stage; adjacent false" \
+    eq "$(seats_adj)" "201/Front-A-1,Front-A-2,Front-B-1,Front-B-2/false"
+best "$st" 4 '{"together":true}'
+check "and again, the other side" eq "$(seats_adj)" "201/Front-A-5,Front-A-6,Front-B-5,Front-B-6/false"
+
+fresh Front-A-1 Front-A-2 Front-A-3 Front-B-2 Front-B-3
+best "$st" 5 '{}'
+check "5: three in a row and two in line behind them" \
+    eq "$(seats_adj)" "201/Front-A-1,Front-A-2,Front-A-3,Front-B-2,Front-B-3/false"
+
+fresh Front-A-1 Front-A-2 Front-B-5 Front-B-6
+best "$st" 4 '{}'
+check "two pairs not in line (no place in common): 409 not_enough_adjacent, the booking FAILED for it" \
+    eq "$STATUS/$(jget .error)/$(jget .booking.status)/$(jget .booking.reason)" \
+    "409/not_enough_adjacent/FAILED/not_enough_adjacent"
+best "$st" 4 '{"together":false}'
+check "together false: the nearest 4, wherever they are" \
+    eq "$(seats_adj)" "201/Front-A-1,Front-A-2,Front-B-5,Front-B-6/false"
+
+fresh Front-C-1 Front-C-2 Back-A-1 Back-A-2
+best "$st" 4 '{}'
+check "pairs in the last row of one section and the first of the next: not stacked, 409" \
+    eq "$STATUS/$(jget .error)" "409/not_enough_adjacent"
+
+fresh Front-A-1 Front-A-2 Front-B-1 Front-B-3
+best "$st" 3 '{}'
+check "3 as 2 and 1 would leave one alone: 409 not_enough_adjacent" \
+    eq "$STATUS/$(jget .error)" "409/not_enough_adjacent"
+best "$st" 3 '{"together":false}'
+check "together false: the nearest 3" eq "$(seats_adj)" "201/Front-A-1,Front-A-2,Front-B-3/false"
+
+fresh Front-A-1 Front-A-2 Front-B-1 Front-B-2 Front-C-1 Front-C-2
+best "$st" 4 '{"accessible":1}'
+check "no accessible place free: 409 sold_out, whatever the steps" eq "$STATUS/$(jget .error)" "409/sold_out"
+
+post_json /book "{\"show_id\":$show,\"seats\":[\"Hall-A-5\",\"Hall-B-6\"]}" -H "$ADMIN"
+check "chosen seats apart: adjacent false" eq "$STATUS/$(jget .booking.adjacent)" "201/false"
+
+# A hall of two parts (2000 seats: rows 1-20, rows 21-40): a group is
+# kept inside one part where it can, even when the nearest seats of the
+# show are in two.
+python3 - "$start" >"$TMP_T/parts.json" <<'PY'
+import json, sys
+print(json.dumps({"name": "Two parts", "start_time": sys.argv[1], "seating": {
+    "focal_point": {"x": 25, "y": 0},
+    "categories": [{"name": "All", "colour": "#445566", "price": 100}],
+    "sections": [{"name": "Floor", "y": 1, "rows": [
+        {"names": "1-40", "seats": "1-50", "category": "All"}]}]}}))
+PY
+req POST /admin/show "@$TMP_T/parts.json" -H "$JSON" -H "$ADMIN"
+tp=$(jget .show.id)
+check "2000 seats, two parts" eq "$(sql "SELECT count(*) FROM show_parts WHERE show_id = $tp")" 2
+python3 - <<'PY' >"$TMP_T/labels"
+free = {"Floor-1-1", "Floor-1-50", "Floor-21-10", "Floor-23-30", "Floor-25-40"}
+labels = ['"Floor-%d-%d"' % (r, n) for r in range(1, 41) for n in range(1, 51)
+          if "Floor-%d-%d" % (r, n) not in free]
+print('{"seats":[%s]}' % ",".join(labels[:1000]))
+print('{"seats":[%s]}' % ",".join(labels[1000:]))
+PY
+while read -r body; do block "$tp" "$body" >/dev/null; done <"$TMP_T/labels"
+check "every seat blocked but 2 in part 0 and 3 in part 1" \
+    eq "$(available "$tp")/$(parts_exact "$tp" && echo exact)" "5/exact"
+best "$tp" 3 '{"together":false}'
+check "3, not together: the 3 of part 1, not the nearest 3 of the show (two of part 0)" \
+    eq "$(seats_adj)" "201/Floor-21-10,Floor-23-30,Floor-25-40/false"
+block "$tp" '{"seats":["Floor-30-1","Floor-35-1"]}' unblock
+best "$tp" 3 '{"together":false}'
+check "3 again: no part has 3 now, so the nearest of the show, across parts" \
+    eq "$STATUS/$(sql "SELECT count(DISTINCT s.part) FROM bookings b, unnest(b.seats) x, seats s
+                        WHERE b.id = $(jget .booking.id) AND s.show_id = b.show_id AND s.seat = x")" "201/2"
+check "the parts exact" parts_exact "$tp"
+
+# Buyers of 4 together at once, in a hall of rows of 3 + 3 (an aisle):
+# no row holds 4, so every group is two rows of 2; all succeed while a
+# stack fits, no seat twice, no deadlock, and a 409 only when, after
+# them all, no stack of 4 fits either.
+narrow='{"focal_point":{"x":3,"y":0},"categories":[{"name":"All","colour":"#336699","price":100}],
+ "sections":[{"name":"N","y":1,"rows":[{"names":"A-L","seats":"1-6","category":"All","gaps_after":[3]}]}]}'
+admin_post "{\"name\":\"Narrow\",\"start_time\":\"$start\",\"seating\":$narrow}"
+nw=$(jget .show.id)
+deadlocks() { sql "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"; }
+before=$(deadlocks)
+: >"$TMP_T/fours"
+seq 1 24 | xargs -P 8 -I@@ curl -s -o /dev/null -w '%{http_code}\n' -H "$JSON" \
+    --data-binary "{\"show_id\":$nw,\"seat_count\":4,\"best_available\":{}}" \
+    "$BASE_URL/book" >>"$TMP_T/fours"
+ok4=$(grep -c '^201$' "$TMP_T/fours")
+check "24 buyers of 4 at once: only 201 and 409, and 12 or more seated (2 stacks a pair of rows): $ok4" \
+    eq "$(grep -vcE '^(201|409)$' "$TMP_T/fours")/$([ "$ok4" -ge 12 ] && echo enough)" "0/enough"
+check "no seat twice, $ok4 bookings of 4" \
+    eq "$(sql "SELECT count(*) || '/' || count(DISTINCT seat) FROM seat_assignments WHERE show_id = $nw")" \
+    "$((ok4 * 4))/$((ok4 * 4))"
+check "each booking: two rows next to each other, two seats beside each other in each" \
+    eq "$(sql "SELECT count(*) FROM bookings b
+                 JOIN LATERAL (SELECT count(DISTINCT s.row_first) AS rows_, max(s.row_first) - min(s.row_first) AS gap,
+                                      bool_and(EXISTS (SELECT 1 FROM seats t WHERE t.show_id = s.show_id AND t.seat = ANY (b.seats)
+                                                          AND t.row_first = s.row_first AND abs(t.pos - s.pos) = 1)) AS paired
+                                 FROM seats s WHERE s.show_id = b.show_id AND s.seat = ANY (b.seats)) x ON true
+                WHERE b.show_id = $nw AND b.status = 'CONFIRMED' AND NOT (x.rows_ = 2 AND x.gap = 6 AND x.paired)")" 0
+best "$nw" 4 '{}'
+check "no false 409: a 409 in the rush only if a 4 fits no more" \
+    eq "$(grep -q '^409$' "$TMP_T/fours" && echo "$STATUS" || echo 409)" 409
+check "no deadlock, and the parts exact" eq "$(( $(deadlocks) - before ))/$(parts_exact "$nw" && echo exact)" "0/exact"
