@@ -8,13 +8,16 @@
 # window and where it went: nginx, booking-fcgi, PostgreSQL, the load
 # generator, the rest (tests/bench/cpu.sh). Each booking scenario also
 # reports the deadlocks PostgreSQL detected while it ran, warm-up
-# included (see "Deadlocks" below).
+# included (see "Deadlocks" below). The seated on-sale is in
+# tests/bench/seated.sh.
 #
 # A benchmark prints figures; it does not fail on them (its targets say
 # MET or MISS). It exits non-zero only when the run broke, or when a
 # booking scenario left the database wrong: a show oversold,
-# booked_seats not the sum of its live bookings, or fewer bookings
-# recorded than the client saw acknowledged.
+# booked_seats not the sum of its live bookings, fewer bookings recorded
+# than the client saw acknowledged, or for a seated show a seat sold
+# twice, counts that differ from the seats assigned, or a refusal that
+# the seats left free contradict (tests/bench/seated_check.sql).
 #
 # BENCH_SECONDS (10) per scenario after BENCH_WARMUP (2) uncounted ones.
 # BENCH_ONLY: the scenarios to run, by name (default all; the table and
@@ -304,6 +307,8 @@ dl_settle() {
     say "$1: deadlocks: ${DL[$1]} (pg_stat_database), ${DL_LOG[$1]} (server log)"
 }
 
+source tests/bench/seated.sh
+
 started=$(date +%s)
 S=${FIRST[spread]}
 if want spread; then
@@ -361,6 +366,13 @@ if want channel-holds; then
     bench_holds channel-holds "Bearer $channel_key" "a channel, caps 1000/10000"
 fi
 
+# The seated on-sale, each on a hall of its own; both warm up on a third.
+if want hot-seated || want hot-seated-pick; then
+    seated_warm=$(seated_show_create seated-warm-up)
+    seated_analyze
+    if want hot-seated; then bench_seated hot-seated best "$seated_warm"; fi
+    if want hot-seated-pick; then bench_seated hot-seated-pick pick "$seated_warm"; fi
+fi
 
 # After the wrk runs: what the workers grew to (VmRSS, kB).
 read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
