@@ -9,7 +9,7 @@
 # generator, the rest (tests/bench/cpu.sh). Each booking scenario also
 # reports the deadlocks PostgreSQL detected while it ran, warm-up
 # included (see "Deadlocks" below). The seated on-sale is in
-# tests/bench/seated.sh.
+# tests/bench/seated.sh, the mixed scenario in tests/bench/mixed.sh.
 #
 # A benchmark prints figures; it does not fail on them (its targets say
 # MET or MISS). It exits non-zero only when the run broke, or when a
@@ -308,6 +308,7 @@ dl_settle() {
 }
 
 source tests/bench/seated.sh
+source tests/bench/mixed.sh
 
 started=$(date +%s)
 S=${FIRST[spread]}
@@ -373,6 +374,7 @@ if want hot-seated || want hot-seated-pick; then
     if want hot-seated; then bench_seated hot-seated best "$seated_warm"; fi
     if want hot-seated-pick; then bench_seated hot-seated-pick pick "$seated_warm"; fi
 fi
+if want mixed; then bench_mixed; fi
 
 # After the wrk runs: what the workers grew to (VmRSS, kB).
 read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
