@@ -28,19 +28,12 @@ local codes = { "created", "sold_out", "not_enough_adjacent", "seats_taken",
                 "other", "wrong" }
 local asked = {}            -- pick: how many requests asked for each pair
 local wrk_pid, interrupted
-local threads = {}
-local nthreads = 0
 counts = {}                 -- global: done() reads it with thread:get
-
--- Runs in wrk's main Lua state: give each thread its own seed.
-function setup(thread)
-    nthreads = nthreads + 1
-    thread:set("seed", nthreads)
-    table.insert(threads, thread)
-end
+-- setup() and seed_random(), from threads.lua beside this file
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "threads.lua")
 
 function init(args)
-    math.randomseed(os.time() * 1000 + (seed or 0))
+    seed_random()
     for _, c in ipairs(codes) do counts[c] = 0 end
     local f = io.open("/proc/self/stat")   -- the process: wrk itself
     wrk_pid = f:read("*n")
