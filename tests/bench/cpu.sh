@@ -65,14 +65,17 @@ cpu_window_begin() {
     CPU_LOAD_BEFORE=$(cpu_load_ticks)
 }
 
-# cpu_window_end NAME: right after the load generator was waited for:
-# keeps NAME's ticks, "machine nginx fcgi pg load".
+# cpu_window_end NAME [reap]: right after the load generator was waited
+# for: keeps NAME's ticks, "machine nginx fcgi pg load". With reap (after
+# pgbench), first waits up to 2 s for the postmaster to have no more
+# children than at the start: its clients' backends, ending, are counted
+# once it reaps them.
 cpu_window_end() {
     local load pg after
     load=$(( $(cpu_load_ticks) - CPU_LOAD_BEFORE ))
-    # backends that are ending are counted once their parent reaps them
     pg=$(head -n 1 "$PG_DIR/postmaster.pid")
     for _ in $(seq 1 100); do
+        [ "${2:-}" = reap ] || break
         [ "$(pgrep -c -P "$pg" || true)" -le "$CPU_PG_CHILDREN" ] && break
         sleep 0.02
     done

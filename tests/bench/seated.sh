@@ -44,20 +44,21 @@ seated_show_create() {
 # which the data load analyzed while they were empty. An on-sale meets a
 # hall made well before it, which autovacuum has analyzed by then; the
 # bench's halls are a second old. (Without this, each booking cost
-# PostgreSQL about 4 times the CPU.)
+# PostgreSQL about 4 times the CPU.) So every hall is made first, then
+# this runs, then the load.
 seated_analyze() {
     sql "ANALYZE seats, seat_assignments, show_parts, show_seating"
 }
 
-# bench_seated NAME OP WARM_SHOW: OP best or pick (seated.lua) on a new
-# show, warmed up on WARM_SHOW (so that the measured show starts empty),
-# then checked in SQL (seated_check.sql) and its deadlocks counted.
+# bench_seated NAME OP SHOW WARM_SHOW: OP best or pick (seated.lua) on
+# SHOW, a hall nobody booked yet, warmed up on WARM_SHOW (so that the
+# measured hall starts empty), then checked in SQL (seated_check.sql)
+# and its deadlocks counted.
 bench_seated() {
-    local name=$1 op=$2 show created sold_out not_adj taken other wrong secs
+    local name=$1 op=$2 show=$3 created sold_out not_adj taken other wrong secs
     local key n of pairs bad=
-    show=$(seated_show_create "$name")
     dl_start
-    WARM_ENV="SHOW_ID=$3" SHOW_ID=$show BENCH_OP=$op SECTIONS=$SEATED_SECTIONS \
+    WARM_ENV="SHOW_ID=$4" SHOW_ID=$show BENCH_OP=$op SECTIONS=$SEATED_SECTIONS \
         ROWS=$SEATED_ROWS SEATS=$SEATED_SEATS bench_wrk "$name" /book tests/bench/seated.lua
     read -r created sold_out not_adj taken other wrong < <(awk '/^bench: seated/ {
         print $4, $6, $8, $10, $12, $14 }' "$STACK_DIR/$name.wrk")
