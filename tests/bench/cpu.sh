@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced by run.sh, whose arrays it fills
 # CPU per request (issue 18): the machine's CPU over a measured window,
 # from /proc/stat, split between nginx, booking-fcgi, PostgreSQL, the
 # load generator and the rest. Sourced by tests/bench/run.sh, which sets

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced by run.sh, whose arrays it fills
 # make bench's mixed scenario (issue 18, "The tail"): bookings, single
 # shows and pages of 1000 shows at once, each kind from its own wrk with
 # its own latency figures, so that a tail which pages put on single

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced by run.sh, whose arrays it fills
 # make bench's seated on-sale (issue 16): hot-seated, 64 connections
 # asking for the best 2 seats together on one show of 20 000 seats until
 # it sells out or the window ends, and hot-seated-pick, 2 chosen seats

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced by run.sh, whose arrays it fills
 # make bench's table: the scenarios that ran, their figures and CPU per
 # request, the targets (MET or MISS) and the invariants. Sourced by
 # tests/bench/run.sh once every scenario has run; reads its arrays.
