@@ -50,10 +50,10 @@ bench_table() {
         for c in 2 3 4 5 6; do printf ' %6s' "$(num "$(cpu_of "$s" "$c")" %d)"; done
         printf '  %s\n' "${NOTE[$s]:-}"
     done
-    echo "deadlocks: pg_stat_database's count, warm-up included; the server log's" \
-         "'deadlock detected' lines:" \
-         "$(for s in $BENCH_ROWS; do [ -z "${DL_LOG[$s]:-}" ] || printf '%s %s, ' "$s" "${DL_LOG[$s]}"
-            done | sed 's/, $//')"
+    c=$(for s in $BENCH_ROWS; do [ -z "${DL_LOG[$s]:-}" ] || printf '%s %s, ' "$s" "${DL_LOG[$s]}"
+        done | sed 's/, $//')
+    [ -z "$c" ] || echo "deadlocks: pg_stat_database's count, warm-up included; the server" \
+        "log's 'deadlock detected' lines: $c"
     echo
     printf '%-32s %10s   %-11s %s\n' target figure goal result
     if both spread ceiling-spread; then
