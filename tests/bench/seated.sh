@@ -3,7 +3,7 @@
 # asking for the best 2 seats together on one show of 20 000 seats until
 # it sells out or the window ends, and hot-seated-pick, 2 chosen seats
 # drawn at random every request. Sourced by tests/bench/run.sh, whose
-# bench_wrk, check_fail, dl_* and sql it uses; fills the same rows.
+# bench_wrk, check_result, dl_* and sql it uses; fills the same rows.
 
 # 4 sections of 50 rows of 100 seats: 20 000. The aisles after seats 20
 # and 80 leave stretches of 20, 60 and 20, all even, so pairs can fill
