@@ -13,13 +13,14 @@
 # mixed_wrk KIND SECONDS: one kind's wrk, in the background (BG_PIDS).
 mixed_wrk() {
     local conns path=/ env=(SHOW_FIRST="${FIRST[spread]}" SHOW_COUNT=1000)
+    local script=(-s tests/bench/random_show.lua)
     case $1 in
         book) conns=${MIX_BOOK:-32};;
         show) conns=${MIX_SHOW:-28}
               env+=(BENCH_OP=show);;
-        list) conns=${MIX_LIST:-4} path='/shows?limit=1000';;
+        list) conns=${MIX_LIST:-4} path='/shows?limit=1000' script=();;
     esac
-    env "${env[@]}" wrk -t1 -c"$conns" --latency -d"$2s" -s tests/bench/random_show.lua \
+    env "${env[@]}" wrk -t1 -c"$conns" --latency -d"$2s" "${script[@]}" \
         "$BASE_URL$path" >"$STACK_DIR/mixed-$1.wrk" &
     BG_PIDS+=($!)
 }
