@@ -19,8 +19,9 @@
 # The load generator is the bash running the bench: its cutime+cstime
 # grow by exactly the CPU of the wrk or pgbench processes it waited for
 # inside the window (read with the read builtin, which starts no
-# process). "other" is what is left of the machine's CPU: softirq time
-# (loopback networking, charged to no process), the kernel's threads,
+# process). "other" is what is left of the machine's CPU: the kernel's
+# threads (ksoftirqd's share of loopback networking; the rest of it is
+# charged to the process it interrupted, with tick accounting as here),
 # the bench's own shell, and anyone else on a shared machine.
 
 CPU_HZ=$(getconf CLK_TCK)
