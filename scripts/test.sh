@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: the unit tests, then the integration tests against one real
-# stack (throwaway PostgreSQL, booking-fcgi, nginx on loopback).
+# stack (throwaway PostgreSQL, booking-fcgi, nginx on loopback,
+# booking-events).
 #
 # Every test prints TAP-style "ok - name" / "not ok - name" lines; this
 # runner shows them, counts them, and ends with "N passed, M failed".
@@ -74,8 +75,9 @@ stack_limits_off
 if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && scripts/migrate.sh >/dev/null \
    && stack_fcgi_start \
-   && stack_nginx_start "$(stack_free_port)"; then
-    export BASE_URL DATABASE_URL APP_DATABASE_URL FCGI_PID PG_DIR PG_BIN
+   && stack_nginx_start "$(stack_free_port)" \
+   && stack_events_start; then
+    export BASE_URL DATABASE_URL APP_DATABASE_URL FCGI_PID PG_DIR PG_BIN EVENTS_PID
     # every answer req() gets, for t9900-openapi to check against the document
     export RESPONSE_LOG="$STACK_DIR/responses.jsonl"
     for t in tests/integration/t[0-9][0-9][0-9][0-9]-*.sh; do
