@@ -27,7 +27,7 @@ struct events {
     struct notify  notify;
     int            sfd;         /* signalfd: SIGTERM, SIGINT */
     int            ready;       /* READY=1 sent */
-    int            outage;      /* the database is unreachable (logged) */
+    int            outage;      /* a failed try of this outage was logged */
     int64_t        lost_ms;     /* when the connection was lost */
     int64_t        backoff_ms;  /* the wait before the next try */
     int64_t        next_try_ms;
@@ -151,13 +151,14 @@ events_listen(struct events *ev)
     ev->backoff_ms = EVENTS_BACKOFF_FIRST_MS;
 }
 
-/* The connection ended under us: say so, and reconnect at once. */
+/* The connection ended under us: say so, and reconnect at once (a
+ * first try that fails is logged too, with why). */
 static void
 events_lost(struct events *ev)
 {
     fprintf(stderr, "booking-events: the database connection ended: %s; "
         "reconnecting\n", ev->db.err);
-    ev->outage = 1;
+    ev->outage = 0;
     ev->lost_ms = db_now_ms();
     ev->next_try_ms = 0;
     notify_status(&ev->notify, NULL, "database connection lost, "
