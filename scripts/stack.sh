@@ -142,7 +142,7 @@ stack_kill_worker() {
 # logged. Sets EVENTS_PID.
 stack_events_start() {
     local log="$STACK_DIR/fcgi.log" before
-    before=$(grep -c '^booking-events: listening on seat_events' "$log" 2>/dev/null)
+    before=$(grep -c '^booking-events: listening on seat_events' "$log" 2>/dev/null) || true
     DATABASE_URL=${APP_DATABASE_URL:-$DATABASE_URL} \
     EVENTS_SOCKET="$STACK_DIR/events.sock" \
         "$STACK_ROOT/$BUILD/booking-events" 2>>"$log" &

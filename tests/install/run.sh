@@ -255,11 +255,14 @@ check "postinst ran the migrations ($nsql applied, booking_app exists)" eq \
     "$nsql/1"
 check "and started the socket and the timer" eq \
     "$(in_ns systemctl is-active booking-fcgi.socket booking-expire.timer | tr '\n' ' ')" "active active "
+# state_as UNIT: "ActiveState/SubState/user" of its main process.
+state_as() {
+    echo "$(in_ns systemctl show -p ActiveState -p SubState --value "$1" | tr '\n' '/')$(in_ns ps -o user= -p "$(in_ns systemctl show -p MainPID --value "$1")")"
+}
 events_up() { [ "$(in_ns systemctl show -p SubState --value booking-events.service)" = running ]; }
 stack_wait_for 15 events_up
-check "and booking-events.service (Type=notify): active/running as booking" eq \
-    "$(in_ns systemctl show -p ActiveState -p SubState --value booking-events.service | tr '\n' '/')$(in_ns ps -o user= -p "$(in_ns systemctl show -p MainPID --value booking-events.service)")" \
-    "active/running/booking"
+check "and booking-events.service (Type=notify): active/running as booking" \
+    eq "$(state_as booking-events.service)" "active/running/booking"
 check "journalctl -u booking-events: it listens on seat_events" \
     sh_ns "journalctl -q -u booking-events --no-pager | grep -q 'listening on seat_events'"
 check "the socket is /run/booking/fcgi.sock, booking:www-data 0660" \
@@ -317,9 +320,8 @@ else
 fi
 running() { [ "$(in_ns systemctl show -p SubState --value booking-fcgi.service)" = running ]; }
 stack_wait_for 15 running
-check "booking-fcgi.service is active/running as booking" eq \
-    "$(in_ns systemctl show -p ActiveState -p SubState --value booking-fcgi.service | tr '\n' '/')$(in_ns ps -o user= -p "$(in_ns systemctl show -p MainPID --value booking-fcgi.service)")" \
-    "active/running/booking"
+check "booking-fcgi.service is active/running as booking" \
+    eq "$(state_as booking-fcgi.service)" "active/running/booking"
 check "journalctl -u booking-fcgi has the request" \
     sh_ns "journalctl -q -u booking-fcgi --no-pager | grep -q 'POST /book 201'"
 

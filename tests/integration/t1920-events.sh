@@ -94,12 +94,16 @@ nth() {
     msgs "$1" "$2" | sed -n "${3}p"
 }
 
-start=$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)
+# seated NAME LAYOUT: a seated show a year from now; prints its id.
+seated() {
+    admin_post "{\"name\":\"$1\",\"start_time\":\"$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)\",\"seating\":$2}"
+    jget .show.id
+}
+
 hall='{"focal_point":{"x":5,"y":0},
  "categories":[{"name":"All","colour":"#2e86c1","price":1000}],
  "sections":[{"name":"Hall","rows":[{"names":"A-B","seats":"1-10","category":"All"}]}]}'
-admin_post "{\"name\":\"Live\",\"start_time\":\"$start\",\"seating\":$hall}"
-show=$(jget .show.id)
+show=$(seated Live "$hall")
 SUB=$TMP_T/sub
 subscribe "$show" "$SUB"
 
@@ -139,8 +143,7 @@ check "lapsed, then swept by booking-expire: free" \
 # More seats than a notification can list (8000 bytes): a resync.
 rows='{"focal_point":{"x":50,"y":0},"categories":[{"name":"All","colour":"#123456","price":1}],
  "sections":[{"name":"Big","rows":[{"names":"A-Z","seats":"1-100","category":"All"}]}]}'
-admin_post "{\"name\":\"Big\",\"start_time\":\"$start\",\"seating\":$rows}"
-big=$(jget .show.id)
+big=$(seated Big "$rows")
 BIG=$TMP_T/big
 subscribe "$big" "$BIG"
 post_json /book "{\"show_id\":$big,\"seat_count\":2500,\"best_available\":{\"together\":false}}"
