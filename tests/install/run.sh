@@ -301,23 +301,19 @@ check "the booking is in PostgreSQL: CONFIRMED, 2 seats of show $show" eq \
 # The live seat map through the installed site: a browser's EventSource
 # on /events/shows/N hears a seated booking, relayed by booking-events
 # from PostgreSQL to nchan's publisher socket /run/booking/events.sock.
-if in_ns grep -q nchan_publisher /etc/nginx/sites-available/booking; then
-    http POST /admin/show "{\"name\":\"Seated\",\"start_time\":\"$start\",\"seating\":{\"focal_point\":{\"x\":0,\"y\":0},\"categories\":[{\"name\":\"A\",\"colour\":\"#000000\",\"price\":100}],\"sections\":[{\"name\":\"S\",\"rows\":[{\"name\":\"A\",\"seats\":\"1-10\",\"category\":\"A\"}]}]}}" \
-        "Authorization: Bearer $TOKEN"
-    seated=$(jq -r '.show.id // 0' <<<"$BODY" 2>/dev/null)
-    TO=30 in_ns curl -s -N -m 10 -H 'Accept: text/event-stream' \
-        "http://127.0.0.1/events/shows/$seated" >"$T/share/events" &
-    sub=$!
-    stack_wait_for 5 test -s "$T/share/events"
-    sleep 0.3
-    http POST /book "{\"show_id\":$seated,\"seats\":[\"S-A-2\",\"S-A-3\"]}"
-    heard() { grep -q "^data: {\"show\":$seated,\"s\":\[1,2\]}" "$T/share/events"; }
-    stack_wait_for 5 heard
-    kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
-    check "an EventSource on /events/shows/$seated through the site hears S-A-2 and S-A-3 sold ($CODE)" heard
-else
-    echo "# SKIP live seat map through nginx: the installed site has no nchan publisher"
-fi
+http POST /admin/show "{\"name\":\"Seated\",\"start_time\":\"$start\",\"seating\":{\"focal_point\":{\"x\":0,\"y\":0},\"categories\":[{\"name\":\"A\",\"colour\":\"#000000\",\"price\":100}],\"sections\":[{\"name\":\"S\",\"rows\":[{\"name\":\"A\",\"seats\":\"1-10\",\"category\":\"A\"}]}]}}" \
+    "Authorization: Bearer $TOKEN"
+seated=$(jq -r '.show.id // 0' <<<"$BODY" 2>/dev/null)
+TO=30 in_ns curl -s -N -m 10 -H 'Accept: text/event-stream' \
+    "http://127.0.0.1/events/shows/$seated" >"$T/share/events" &
+sub=$!
+stack_wait_for 5 test -s "$T/share/events"
+sleep 0.3
+http POST /book "{\"show_id\":$seated,\"seats\":[\"S-A-2\",\"S-A-3\"]}"
+heard() { grep -q "^data: {\"show\":$seated,\"s\":\[1,2\]}" "$T/share/events"; }
+stack_wait_for 5 heard
+kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
+check "an EventSource on /events/shows/$seated through the site hears S-A-2 and S-A-3 sold ($CODE)" heard
 running() { [ "$(in_ns systemctl show -p SubState --value booking-fcgi.service)" = running ]; }
 stack_wait_for 15 running
 check "booking-fcgi.service is active/running as booking" \

@@ -11,70 +11,21 @@ source "$(dirname "$0")/../../scripts/stack.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LOG=$STACK_DIR/fcgi.log
-OWN_NGINX= SUBS=()
+SUBS=()
 cleanup() {
     local p
     for p in "${SUBS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    [ -z "$OWN_NGINX" ] || { kill -QUIT "$OWN_NGINX"; wait "$OWN_NGINX"; } 2>/dev/null
     rm -rf "$TMP_T"
 }
 trap cleanup EXIT
 
 check "booking-events runs beside the workers" kill -0 "${EVENTS_PID:-0}"
 
-# The browsers' side: the stack's nginx when its site has nchan's
-# subscriber and publisher; else (a site without them) an nginx of this
-# test's own with both, on the publisher socket the daemon was given.
-EV_URL=$BASE_URL
-if ! grep -q nchan_publisher "$STACK_DIR/nginx/conf/booking.conf" 2>/dev/null; then
-    echo "# the stack's nginx has no nchan: this test runs one of its own"
-    port=$(stack_free_port)
-    mkdir -p "$TMP_T/ngx/logs" "$TMP_T/ngx/tmp"
-    cat >"$TMP_T/ngx/nginx.conf" <<NGINX
-load_module /usr/lib/nginx/modules/ngx_nchan_module.so;
-$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
-daemon off;
-worker_processes 1;
-pid $TMP_T/ngx/nginx.pid;
-error_log $TMP_T/ngx/logs/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $TMP_T/ngx/tmp/body;
-    proxy_temp_path $TMP_T/ngx/tmp/proxy;
-    fastcgi_temp_path $TMP_T/ngx/tmp/fastcgi;
-    uwsgi_temp_path $TMP_T/ngx/tmp/uwsgi;
-    scgi_temp_path $TMP_T/ngx/tmp/scgi;
-    server {
-        listen unix:$STACK_DIR/events.sock;
-        location ~ ^/pub/(show_[0-9]+|all)\$ {
-            nchan_publisher;
-            nchan_channel_id \$1;
-            nchan_message_buffer_length 50;
-            nchan_message_timeout 60s;
-        }
-    }
-    server {
-        listen 127.0.0.1:$port;
-        location ~ ^/events/shows/([0-9]+)\$ {
-            nchan_subscriber;
-            nchan_channel_id show_\$1 all;
-        }
-    }
-}
-NGINX
-    rm -f "$STACK_DIR/events.sock"
-    nginx -q -p "$TMP_T/ngx" -c "$TMP_T/ngx/nginx.conf" -e "$TMP_T/ngx/logs/error.log" &
-    OWN_NGINX=$!
-    EV_URL=http://127.0.0.1:$port
-    stack_wait_for 5 test -S "$STACK_DIR/events.sock"
-fi
-
-# subscribe SHOW FILE: an EventSource's request, its stream into FILE;
-# returns once nginx holds it (it greets with a comment line) and what
-# it had buffered has come.
+# subscribe SHOW FILE: an EventSource's request to the site, its stream
+# into FILE; returns once nginx holds it (nchan greets with a comment
+# line).
 subscribe() {
-    curl -s -N -m 120 -H 'Accept: text/event-stream' "$EV_URL/events/shows/$1" >"$2" &
+    curl -s -N -m 120 -H 'Accept: text/event-stream' "$BASE_URL/events/shows/$1" >"$2" &
     SUBS+=($!)
     stack_wait_for 5 test -s "$2"
     sleep 0.3
