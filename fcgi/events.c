@@ -149,6 +149,10 @@ events_listen(struct events *ev)
     ev->outage = 0;
     ev->lost_ms = 0;
     ev->backoff_ms = EVENTS_BACKOFF_FIRST_MS;
+    /* Notifications that came with LISTEN's answer were read with it:
+     * the socket will not wake poll() for them. */
+    if (db_listen_read(&ev->db, events_relay, &ev->pub) < 0)
+        events_lost(ev);
 }
 
 /* The connection ended under us: say so, and reconnect at once (a
