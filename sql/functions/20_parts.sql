@@ -24,10 +24,14 @@ BEGIN
 END;
 $$;
 
+-- (PL/pgSQL, as lapsed_hold_seats(): its plan is kept for the session.)
 CREATE OR REPLACE FUNCTION show_free_seats(p_show_id bigint) RETURNS bigint
-    LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
     RETURN (SELECT coalesce(sum(total - booked), 0) FROM show_parts
              WHERE show_id = p_show_id);
+END;
+$$;
 
 -- Split p_total seats of a new show into its parts.
 CREATE OR REPLACE FUNCTION show_parts_create(p_show_id bigint, p_total integer)
