@@ -36,7 +36,8 @@ LIB_SRC  := fcgi/auth.c fcgi/authfail.c fcgi/bookings.c fcgi/channels.c fcgi/con
             fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
             fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/sha256.c \
-            fcgi/seatmap.c fcgi/seating.c fcgi/shows.c fcgi/token.c \
+            fcgi/seatmap.c fcgi/seating.c fcgi/shows.c fcgi/textbuf.c \
+            fcgi/token.c \
             fcgi/worker.c
 LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o) $(BUILD)/openapi_doc.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

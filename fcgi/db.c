@@ -624,7 +624,31 @@ db_status_of(enum db_exec_status st)
 int64_t
 db_int(const PGresult *res, int row, int col)
 {
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+    const char *s = PQgetvalue(res, row, col);
+    uint64_t    v = 0;
+    int         neg = *s == '-';
+
+    /* PostgreSQL's own decimal text of an integer: digits, maybe a sign.
+     * Read by hand: strtoll's locale and base handling were a tenth of a
+     * page of shows in the worker. */
+    for (s += neg; *s >= '0' && *s <= '9'; s++)
+        v = v * 10 + (uint64_t) (*s - '0');
+    return neg ? (int64_t) (0 - v) : (int64_t) v;
+}
+
+/*
+ * A text column into buf (size bytes, NUL-terminated), cut short if it
+ * does not fit, without printf's parsing of a format.
+ */
+void
+db_copy_text(const PGresult *res, int row, int col, char *buf, size_t size)
+{
+    size_t n = (size_t) PQgetlength(res, row, col);
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, PQgetvalue(res, row, col), n);
+    buf[n] = '\0';
 }
 
 /*

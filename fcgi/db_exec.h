@@ -60,6 +60,8 @@ enum db_status db_status_of(enum db_exec_status st);
 PGresult *db_collect(struct db *db, int *timed_out);
 void db_set_error(struct db *db, const char *call, const char *msg);
 int64_t db_int(const PGresult *res, int row, int col);
+void db_copy_text(const PGresult *res, int row, int col, char *buf,
+    size_t size);
 void db_hex(const uint8_t *in, size_t len, char *out);
 int db_unhex(const char *in, uint8_t *out, size_t len);
 size_t db_unhex_any(const char *in, uint8_t *out, size_t max);
