@@ -151,7 +151,7 @@ stmt=$("$STACK_DIR/booking-sql" show_list_first)
 [ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" = '$1 ' ] \
     || { say "first-page statement no longer takes only \$1: $stmt"; exit 2; }
 printf -- '-- GET /shows?limit=1000 as the database sees it (see run.sh)\n%s;\n' \
-    "$(sed 's/\$1::/1001::/' <<<"$stmt")" >"$STACK_DIR/ceiling-list.sql"
+    "$(sed 's/\$1::/1001::/g' <<<"$stmt")" >"$STACK_DIR/ceiling-list.sql"
 
 # --- The service ------------------------------------------------------
 # booking-fcgi refuses to start without an admin token; nothing uses it.
@@ -204,7 +204,8 @@ bench_pgbench() {
     local name=$1 out="$STACK_DIR/$1.pgbench" log="$STACK_DIR/$1.log"
     local args=(-n -M prepared -c "$CONNS" -j 2 -f "$2"
                 ${3:+-D first="$3" -D count="$4"})
-    run_bg pgbench "${args[@]}" -T "$WARM" "$APP_DATABASE_URL" >/dev/null 2>&1
+    run_bg pgbench "${args[@]}" -T "$WARM" "$APP_DATABASE_URL" >"$out" 2>&1 \
+        || { cat "$out" >&2; exit 2; }
     MARK=$(sql "SELECT coalesce(max(id), 0) FROM bookings")
     cpu_window_begin
     run_bg pgbench "${args[@]}" -T "$SECS" --log --log-prefix="$log" "$APP_DATABASE_URL" >"$out" 2>&1 \
