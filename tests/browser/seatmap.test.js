@@ -1,0 +1,277 @@
+// The seat map page (nginx/www, served at /seatmap/) in headless Chromium
+// against the running stack, as buyers use it: one holds two seats by
+// clicking and confirms them, a second page already open sees them turn
+// sold without reloading, a third asks for the best available 4 and gets
+// 4 seats side by side; the keyboard picks seats, a refused seat is
+// marked, a hold survives a reload and lapses on screen. Prints TAP lines
+// (tests/integration/t1930-browser.sh runs it).
+//
+// Environment: BASE_URL, SHOW_ID (a seated show with a row "Stalls-A" of
+// at least 6 seats and rows B and C, all free), CHROMIUM (the browser),
+// SHOTS (paths to save the screenshot to, space separated),
+// EXPECT_EVENTS=1 (the live messages must come by EventSource, not by the
+// polling fallback), HOLD_TTL_SECONDS (how long a hold lasts).
+'use strict';
+const { chromium } = require('playwright-core');
+
+const BASE = process.env.BASE_URL;
+const SHOW = Number(process.env.SHOW_ID);
+const EXPECT_EVENTS = process.env.EXPECT_EVENTS === '1';
+const TTL = Number(process.env.HOLD_TTL_SECONDS || 120);
+const WAIT = 15000;     // the longest any one step may take, in ms
+
+let failures = 0;
+function check(name, ok, detail) {
+    console.log((ok ? 'ok - ' : 'not ok - ') + name);
+    if (!ok) {
+        failures++;
+        if (detail !== undefined) console.log('#   ' + String(detail).split('\n').join('\n#   '));
+    }
+}
+
+// A page of the seat map for SHOW in a context of its own (its own
+// sessionStorage: another buyer), ready when the page says so.
+async function buyer(browser, query = '') {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 },
+                                           locale: 'en-GB', timezoneId: 'UTC' });
+    const page = await ctx.newPage();
+    page.errors = [];
+    page.on('pageerror', e => page.errors.push(e.message));
+    await page.goto(`${BASE}/seatmap/?show=${SHOW}${query}`);
+    await page.waitForFunction(() => window.seatmap && window.seatmap.ready, null, { timeout: WAIT });
+    return page;
+}
+
+const seat = (page, label) => page.locator(`rect.seat[data-label="${label}"]`);
+const looks = (page, label) => seat(page, label).getAttribute('class');
+
+// Wait until every seat of labels has look cls (e.g. 's-s'); true if so.
+async function waitLook(page, labels, cls, ms = WAIT) {
+    try {
+        await page.waitForFunction(([ls, c]) => ls.every(l => {
+            const r = document.querySelector(`rect.seat[data-label="${l}"]`);
+            return r && r.classList.contains(c);
+        }), [labels, cls], { timeout: ms });
+        return true;
+    } catch (e) {
+        return false;
+    }
+}
+
+async function api(path, token) {
+    const r = await fetch(BASE + path, { headers: token ? { Authorization: 'Bearer ' + token } : {} });
+    return { status: r.status, body: await r.json() };
+}
+
+async function bookViaApi(labels) {
+    const r = await fetch(BASE + '/book', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                                            body: JSON.stringify({ show_id: SHOW, seats: labels }) });
+    return r.status;
+}
+
+// The booking this page keeps in sessionStorage: {id, token, booking}.
+const keptOf = page => page.evaluate(s => JSON.parse(sessionStorage.getItem('booking-seatmap.show.' + s)), SHOW);
+
+// The keyboard: arrows move between seats, Space picks and unpicks.
+async function keyboard(page) {
+    await seat(page, 'Stalls-B-1').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const at = await page.evaluate(() => document.activeElement.getAttribute('data-label'));
+    check('keyboard: right then down from Stalls-B-1 is Stalls-C-2', at === 'Stalls-C-2', at);
+    await page.keyboard.press(' ');
+    const picked = await waitLook(page, ['Stalls-C-2'], 'sel');
+    await page.keyboard.press('Enter');
+    const unpicked = await waitLook(page, ['Stalls-C-2'], 's-f');
+    check('keyboard: Space picks it, Enter unpicks it', picked && unpicked,
+          await looks(page, 'Stalls-C-2'));
+}
+
+// Browser 1 holds two seats by clicking, extends and confirms; browser 2,
+// open all along, sees them turn sold without reloading.
+async function twoSeatsSold(browser) {
+    const watcher = await buyer(browser);
+    await watcher.evaluate(() => { window.notReloaded = true; });
+    const p1 = await buyer(browser);
+    await keyboard(p1);
+    const seats = ['Stalls-A-5', 'Stalls-A-6'];
+    for (const l of seats) await seat(p1, l).click();
+    check('browser 1: the two seats clicked are picked, 2 x 65.00',
+          await waitLook(p1, seats, 'sel')
+          && (await p1.textContent('#selected-total')) === '2 seats, 130.00',
+          await p1.textContent('#selected-total'));
+    const before = await watcher.evaluate(() => window.seatmap.applied);
+    await p1.click('#hold');
+    await p1.waitForSelector('#booked:not([hidden])', { timeout: WAIT });
+    const title = await p1.textContent('#booked-title'), count = await p1.textContent('#countdown');
+    check('browser 1: held, with a countdown to expires_at',
+          title === 'Held for you' && /^Expires in \d+:\d\d$/.test(count), title + ' ' + count);
+    const kept = await keptOf(p1);
+    check('browser 1: its booking id and bk_ token kept in sessionStorage',
+          kept && kept.id > 0 && /^bk_/.test(kept.token), JSON.stringify(kept));
+    await p1.click('#extend');
+    await p1.waitForFunction(([s, was]) => {
+        const k = JSON.parse(sessionStorage.getItem('booking-seatmap.show.' + s));
+        return Date.parse(k.booking.expires_at) > Date.parse(was);
+    }, [SHOW, kept.booking.expires_at], { timeout: WAIT }).then(
+        () => check('browser 1: extend moves expires_at later', true),
+        e => check('browser 1: extend moves expires_at later', false, e.message));
+    await p1.click('#confirm');
+    await p1.waitForFunction(() => document.getElementById('booked-title').textContent === 'Booked',
+                             null, { timeout: WAIT }).catch(() => {});
+    const b = await api('/bookings/' + kept.id, kept.token);
+    check('browser 1: confirmed, and the API says CONFIRMED with those seats',
+          b.body.booking && b.body.booking.status === 'CONFIRMED'
+          && b.body.booking.seats.join() === seats.join(), JSON.stringify(b.body));
+    const sold = await waitLook(watcher, seats, 's-s');
+    check('browser 2: sees the two seats turn sold, without reloading',
+          sold && await watcher.evaluate(() => window.notReloaded === true),
+          await Promise.all(seats.map(l => looks(watcher, l))));
+    const st = await watcher.evaluate(() => window.seatmap);
+    console.log(`# browser 2 live: mode ${st.mode}, ${st.applied - before} messages applied, `
+                + `${st.fetches} refetches (${st.notModified} 304)`);
+    if (EXPECT_EVENTS)
+        check('browser 2: by EventSource: mode events, live messages applied',
+              st.mode === 'events' && st.applied > before, JSON.stringify(st));
+    return [watcher, p1];
+}
+
+// Browser 3: the best available 4, together: one row, consecutive
+// numbers, no aisle between them (by the API's booking and layout).
+async function bestFour(browser) {
+    const p3 = await buyer(browser);
+    await p3.fill('#best-count', '4');
+    check('browser 3: together is ticked by default', await p3.isChecked('#best-together'));
+    await p3.click('#best-go');
+    await p3.waitForSelector('#booked:not([hidden])', { timeout: WAIT });
+    const kept = await keptOf(p3);
+    const b = (await api('/bookings/' + kept.id, kept.token)).body.booking || {};
+    const labels = b.seats || [];
+    const map = (await api('/shows/' + SHOW + '/seats')).body.layout;
+    const parts = labels.map(l => l.split('-'));
+    const row = parts.length && map.sections.find(s => s.name === parts[0][0])
+        .rows.find(r => r.name === parts[0][1]);
+    const nums = parts.map(p => Number(p[2]));
+    const together = parts.length === 4 && row
+        && parts.every(p => p[0] === parts[0][0] && p[1] === parts[0][1])
+        && nums.every((n, k) => k === 0 || n === nums[k - 1] + 1)
+        && !nums.slice(0, 3).some(n => (row.gaps_after || []).includes(n));
+    check('browser 3: best available of 4 holds 4 seats beside each other in one row',
+          together, labels.join(', '));
+    check('browser 3: drawn as its own', labels.length === 4 && await waitLook(p3, labels, 'mine'),
+          (await Promise.all(labels.map(l => looks(p3, l)))).join(' / '));
+    await p3.click('#confirm');
+    await p3.waitForFunction(() => document.getElementById('booked-title').textContent === 'Booked',
+                             null, { timeout: WAIT }).catch(() => {});
+    return p3;
+}
+
+// Browser 4, polling (?live=poll) with its refetches cut off, so that it
+// cannot know: a seat it picked is booked by someone else, its hold is
+// refused 409 seats_taken, and the seat is marked. Then a hold of its
+// own survives a reload, and lapses on screen (when holds are short).
+async function refusedAndLapsed(browser) {
+    const p4 = await buyer(browser, '&live=poll');
+    check('browser 4: ?live=poll polls', await p4.evaluate(() => window.seatmap.mode) === 'polling');
+    const l = 'Stalls-F-1';
+    await seat(p4, l).click();
+    await p4.route(/\/shows\/\d+\/seats/, r => r.abort());
+    check('someone else books ' + l + ' through the API', await bookViaApi([l]) === 201);
+    await p4.click('#hold');
+    await p4.waitForSelector('#error:not([hidden])', { timeout: WAIT });
+    const err = await p4.textContent('#error');
+    check('browser 4: the 409 is shown with its code and the seat, and the seat marked',
+          /seats_taken/.test(err) && err.includes(l) && await waitLook(p4, [l], 'taken'),
+          err + ' / ' + await looks(p4, l));
+    await p4.unroute(/\/shows\/\d+\/seats/);
+
+    const mine = 'Stalls-F-10';
+    await seat(p4, mine).click();
+    await p4.click('#hold');
+    await p4.waitForSelector('#booked:not([hidden])', { timeout: WAIT });
+    const id = (await keptOf(p4)).id;
+    await p4.reload();
+    await p4.waitForFunction(() => window.seatmap && window.seatmap.ready, null, { timeout: WAIT });
+    const kept = await keptOf(p4);
+    check('browser 4: a reload keeps the hold (sessionStorage)',
+          kept && kept.id === id && await waitLook(p4, [mine], 'mine', 2000)
+          && /^(Held for you|Your hold lapsed)$/.test(await p4.textContent('#booked-title')),
+          JSON.stringify(kept));
+    if (TTL > 10) return;
+    const lapsed = await p4.waitForFunction(() =>
+        document.getElementById('booked-title').textContent === 'Your hold lapsed',
+        null, { timeout: (TTL + 5) * 1000 }).then(() => true, () => false);
+    check('browser 4: the hold lapses on screen, its seat free again',
+          lapsed && await waitLook(p4, [mine], 's-f'), await looks(p4, mine));
+}
+
+// A show sold by count has no map: the page says so.
+async function generalAdmission(browser) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/seatmap/?show=${process.env.GA_SHOW_ID}`);
+    const said = await page.waitForFunction(() => /sold by count/.test(
+        document.getElementById('show-note').textContent), null, { timeout: WAIT }).then(() => true, () => false);
+    check('a general admission show: the page says it is sold by count', said,
+          await page.textContent('#show-note'));
+}
+
+// A 50 000-seat hall: drawn by rows (a few thousand elements, not 50 000)
+// within seconds, and a click on a seat picks it.
+async function stadium(browser) {
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    const page = await ctx.newPage();
+    const t0 = Date.now();
+    await page.goto(`${BASE}/seatmap/?show=${process.env.BIG_SHOW_ID}`);
+    await page.waitForFunction(() => window.seatmap && window.seatmap.ready, null, { timeout: 30000 });
+    const ms = Date.now() - t0;
+    const n = await page.evaluate(() => document.querySelectorAll('#map *').length);
+    check(`a 50 000-seat hall drawn in ${ms} ms with ${n} SVG elements (under 10 s, 5 000)`,
+          ms < 10000 && n < 5000);
+    // the middle of row 3's seat 24, found from its drawn place (x 23:
+    // its 24th place, before the aisle; y 2: the third row)
+    const p = await page.evaluate(() => {
+        const pt = new DOMPoint(23, 2).matrixTransform(document.getElementById('map').getScreenCTM());
+        return { x: pt.x, y: pt.y };
+    });
+    await page.mouse.click(p.x, p.y);
+    const list = await page.textContent('#selected-list');
+    check('a 50 000-seat hall: a click on a seat picks it', list === 'Bowl-3-24', list);
+    const width = () => page.evaluate(() => document.getElementById('map').getBoundingClientRect().width);
+    const w1 = await width();
+    await page.click('#zoom-in');
+    const w2 = await width();
+    check('a 50 000-seat hall: zoom in doubles the map', Math.abs(w2 - 2 * w1) < 2, w1 + ' -> ' + w2);
+}
+
+async function main() {
+    const browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+        headless: true,
+        // root (CI) cannot have Chromium's sandbox
+        args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
+        timeout: 30000,
+    });
+    const pages = [];
+    try {
+        pages.push(...await twoSeatsSold(browser));
+        const p3 = await bestFour(browser);
+        pages.push(p3);
+        for (const path of (process.env.SHOTS || '').split(' ').filter(Boolean))
+            await p3.screenshot({ path, fullPage: true });
+        await refusedAndLapsed(browser);
+        await generalAdmission(browser);
+        await stadium(browser);
+        const errors = pages.flatMap(p => p.errors);
+        check('no script error on the pages', errors.length === 0, errors.join('\n'));
+    } finally {
+        await browser.close();
+    }
+}
+
+// Nothing may hang the suite: the whole run is bounded too.
+const guard = setTimeout(() => { console.log('not ok - browser test timed out after 150 s'); process.exit(1); }, 150000);
+main().then(() => { clearTimeout(guard); process.exit(failures ? 1 : 0); },
+            e => { console.log('not ok - browser test: ' + e.message.split('\n')[0]);
+                   console.log('#   ' + (e.stack || '').split('\n').slice(0, 8).join('\n#   '));
+                   process.exit(1); });
