@@ -45,8 +45,9 @@ export async function api(method, path, opts = {}) {
     } catch (e) {
         throw new ApiError(0, null, 'cannot reach the booking service: ' + e.message);
     }
+    // Date is whole seconds: the server's clock is half a second on, on average
     const date = Date.parse(res.headers.get('Date') || '');
-    if (!Number.isNaN(date)) clockSkew = date - Date.now();
+    if (!Number.isNaN(date)) clockSkew = date + 500 - Date.now();
     let body = null;
     if (res.status !== 304 && res.status !== 204) {
         const text = await res.text();

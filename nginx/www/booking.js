@@ -61,10 +61,11 @@ export async function bookingRead(showId, kept) {
     return kept.booking;
 }
 
-// Seconds until a PENDING booking's expires_at by the server's clock (0
-// once lapsed), or null when it is not a live hold.
+// Whole seconds until a PENDING booking's expires_at by the server's
+// clock (0 in its last second and after), or null when it is not a live
+// hold.
 export function bookingSecondsLeft(b) {
     if (!b || b.status !== 'PENDING' || !b.expires_at) return null;
     const ms = Date.parse(b.expires_at) - (Date.now() + clockSkew);
-    return Math.max(0, Math.ceil(ms / 1000));
+    return Math.max(0, Math.floor(ms / 1000));
 }
