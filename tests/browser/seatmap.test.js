@@ -63,9 +63,9 @@ async function api(path, token) {
     return { status: r.status, body: await r.json() };
 }
 
-async function bookViaApi(labels) {
+async function bookViaApi(labels, hold = false) {
     const r = await fetch(BASE + '/book', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-                                            body: JSON.stringify({ show_id: SHOW, seats: labels }) });
+                                            body: JSON.stringify({ show_id: SHOW, seats: labels, hold }) });
     return r.status;
 }
 
@@ -137,8 +137,12 @@ async function twoSeatsSold(browser) {
 }
 
 // Browser 3: the best available 4, together: one row, consecutive
-// numbers, no aisle between them (by the API's booking and layout).
-async function bestFour(browser) {
+// numbers, no aisle between them (by the API's booking and layout). Its
+// screenshot, held, goes to each of shots; someone else holds two seats
+// first, so that the picture has each look.
+async function bestFour(browser, shots) {
+    check('someone else holds Circle-B-9 and B-10 through the API',
+          await bookViaApi(['Circle-B-9', 'Circle-B-10'], true) === 201);
     const p3 = await buyer(browser);
     await p3.fill('#best-count', '4');
     check('browser 3: together is ticked by default', await p3.isChecked('#best-together'));
@@ -160,9 +164,12 @@ async function bestFour(browser) {
           together, labels.join(', '));
     check('browser 3: drawn as its own', labels.length === 4 && await waitLook(p3, labels, 'mine'),
           (await Promise.all(labels.map(l => looks(p3, l)))).join(' / '));
+    for (const path of shots) await p3.screenshot({ path, fullPage: true });
     await p3.click('#confirm');
-    await p3.waitForFunction(() => document.getElementById('booked-title').textContent === 'Booked',
-                             null, { timeout: WAIT }).catch(() => {});
+    const title = await p3.waitForFunction(() =>
+        document.getElementById('booked-title').textContent === 'Booked',
+        null, { timeout: WAIT }).then(() => 'Booked', () => p3.textContent('#booked-title'));
+    check('browser 3: confirmed', title === 'Booked', title);
     return p3;
 }
 
@@ -255,10 +262,7 @@ async function main() {
     const pages = [];
     try {
         pages.push(...await twoSeatsSold(browser));
-        const p3 = await bestFour(browser);
-        pages.push(p3);
-        for (const path of (process.env.SHOTS || '').split(' ').filter(Boolean))
-            await p3.screenshot({ path, fullPage: true });
+        pages.push(await bestFour(browser, (process.env.SHOTS || '').split(' ').filter(Boolean)));
         await refusedAndLapsed(browser);
         await generalAdmission(browser);
         await stadium(browser);
