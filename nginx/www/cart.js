@@ -195,9 +195,11 @@ function holdRefused(err) {
 async function act(action) {
     showError(null);
     const map = m;
+    let done = true;
     try {
         await bookingAct(m.showId, kept, action);
     } catch (err) {
+        done = false;
         showError(err);
     }
     if (m !== map) return;
@@ -210,7 +212,7 @@ async function act(action) {
     // a cancelled booking is done with: back to picking seats
     if (b.status === 'CANCELLED') { bookingForget(m.showId); kept = null; }
     mineSet();
-    say('Booking ' + b.id + ' is ' + b.status.toLowerCase()
+    if (done) say('Booking ' + b.id + ' is ' + b.status.toLowerCase()
         + (b.status === 'PENDING' ? ' until ' + new Date(b.expires_at).toLocaleTimeString() : '') + '.');
     cartRender();
 }
@@ -223,8 +225,14 @@ function again() {
     cartRender();
 }
 
+// A button's action, the button disabled while it runs; then the panel
+// drawn again, which says which buttons apply now.
+function run(button, fn) {
+    return busy(button, fn).then(cartRender);
+}
+
 export function cartBind() {
-    $('hold').addEventListener('click', e => busy(e.currentTarget, () =>
+    $('hold').addEventListener('click', e => run(e.currentTarget, () =>
         holdAsk({ seats: Array.from(m.selected).sort((a, c) => a - c).map(i => seatLabel(m.g, i)) })));
     $('clear').addEventListener('click', () => {
         const was = Array.from(m.selected);
@@ -237,9 +245,9 @@ export function cartBind() {
         const n = Number($('best-count').value), cat = $('best-category').value;
         const best = { together: $('best-together').checked };
         if (cat) best.categories = [cat];
-        busy($('best-go'), () => holdAsk({ seat_count: n, best_available: best }));
+        run($('best-go'), () => holdAsk({ seat_count: n, best_available: best }));
     });
     for (const a of ['confirm', 'extend', 'cancel'])
-        $(a).addEventListener('click', e => busy(e.currentTarget, () => act(a)));
+        $(a).addEventListener('click', e => run(e.currentTarget, () => act(a)));
     $('again').addEventListener('click', again);
 }

@@ -5,14 +5,15 @@
 //   focusable checkbox for the keyboard and screen readers (a roving
 //   tabindex: one seat in the tab order, the arrows move it);
 // - beyond, one <path> per row and per look (free, held, sold, ...):
-//   a 50 000-seat stadium is about 2 000 elements instead of 50 000, and
-//   a change redraws only its rows. The map itself is then the one
+//   a 50 000-seat stadium of 1000 rows is about 3 000 elements (rows,
+//   their paths, their names) instead of 50 000, and a change redraws
+//   only its rows. The map itself is then the one
 //   focusable element, a cursor rect shows the keyboard's seat and the
 //   page announces it; clicks are placed by their map coordinates.
 //
 // The caller says how each seat looks (look(i): a class such as 's-f',
-// 'sel' or 'mine'), marks seats changed with update(i), and the view
-// redraws them on the next animation frame.
+// 'sel' or 'mine'), marks seats changed with viewUpdate(v, i), and the
+// view redraws them on the next animation frame.
 import { seatAt, seatLabel } from './layout.js';
 
 export const SEAT_ELEMENTS_MAX = 3000;
