@@ -72,6 +72,26 @@ async function bookViaApi(labels, hold = false) {
 // The booking this page keeps in sessionStorage: {id, token, booking}.
 const keptOf = page => page.evaluate(s => JSON.parse(sessionStorage.getItem('booking-seatmap.show.' + s)), SHOW);
 
+// Every seat drawn at its row's x plus its place in the row as the
+// database counts it (POS_FILE: [[seat, pos], ...] from seats.pos), at
+// its row's y: the map is to scale, aisles and all.
+async function toScale(page) {
+    const pos = JSON.parse(require('fs').readFileSync(process.env.POS_FILE, 'utf8'));
+    const layout = (await api('/shows/' + SHOW + '/seats')).body.layout;
+    const rows = layout.sections.flatMap(s => s.rows);
+    const want = pos.map(([seat, p]) => {
+        const r = rows.filter(r => r.first <= seat).pop();
+        return [r.x + p, r.y];
+    });
+    const drawn = await page.evaluate(() => Array.from(document.querySelectorAll('rect.seat'),
+        r => [+r.getAttribute('data-i'), +r.getAttribute('x') + 0.4, +r.getAttribute('y') + 0.4]));
+    const wrong = drawn.filter(([i, x, y]) => !want[i] || Math.abs(x - want[i][0]) > 1e-6
+                                              || Math.abs(y - want[i][1]) > 1e-6);
+    check(`every seat (${drawn.length}) drawn where the database places it`,
+          drawn.length === layout.seat_count && wrong.length === 0,
+          JSON.stringify(wrong.slice(0, 3).map(([i, x, y]) => ({ i, x, y, want: want[i] }))));
+}
+
 // The keyboard: arrows move between seats, Space picks and unpicks.
 async function keyboard(page) {
     await seat(page, 'Stalls-B-1').focus();
@@ -93,6 +113,7 @@ async function twoSeatsSold(browser) {
     const watcher = await buyer(browser);
     await watcher.evaluate(() => { window.notReloaded = true; });
     const p1 = await buyer(browser);
+    await toScale(p1);
     await keyboard(p1);
     const seats = ['Stalls-A-5', 'Stalls-A-6'];
     for (const l of seats) await seat(p1, l).click();

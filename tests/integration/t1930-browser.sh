@@ -62,13 +62,18 @@ admin_post "{\"name\":\"Stadium\",\"start_time\":\"$start\",\"seating\":$stadium
 check "a seated show of 50 000 seats" eq "$STATUS/$(jget .show.total_seats)" "201/50000"
 big=$(jget .show.id)
 
+# each seat's place in its row as the database counts it (seats.pos):
+# the page must draw it there
+sql "SELECT json_agg(json_build_array(seat, pos) ORDER BY seat) FROM seats WHERE show_id = $show" \
+    >"$TMP_T/pos.json"
+
 shots="$STACK_DIR/logs/t1930-seatmap.png"
 if [ "${UPDATE_SCREENSHOT:-0}" = 1 ] || [ ! -f "$ROOT/docs/seatmap.png" ]; then
     shots="$shots $ROOT/docs/seatmap.png"
 fi
 mkdir -p "$STACK_DIR/logs"
 BASE_URL=$BASE_URL SHOW_ID=$show GA_SHOW_ID=$ga BIG_SHOW_ID=$big CHROMIUM=$CHROMIUM \
-SHOTS=$shots EXPECT_EVENTS=$EXPECT_EVENTS HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-120} \
+POS_FILE=$TMP_T/pos.json SHOTS=$shots EXPECT_EVENTS=$EXPECT_EVENTS HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-120} \
     timeout -k 5 170 node "$ROOT/tests/browser/seatmap.test.js" | tee "$TMP_T/browser"
 rc=${PIPESTATUS[0]}
 # a browser test that died without saying why is a failure too
