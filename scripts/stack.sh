@@ -144,16 +144,22 @@ stack_nginx_conf() {
     mkdir -p "$prefix/conf/snippets" "$prefix/tmp" "$prefix/logs"
     cp /etc/nginx/fastcgi_params "$prefix/conf/fastcgi_params"
     cp "$STACK_ROOT/nginx/booking-fastcgi.conf" "$prefix/conf/snippets/"
+    # CORS_ORIGINS: the origins whose pages may call the API
+    "$STACK_ROOT/scripts/nginx-cors.sh" --print >"$prefix/conf/snippets/booking-cors-origins.conf" \
+        || return 1
     [ -z "${NGINX_RATE:-}" ] || limits+=(-e "s|rate=[0-9]*r/[sm];|rate=${NGINX_RATE}r/s;|")
     [ -z "${NGINX_BURST:-}" ] || limits+=(-e "s|burst=[0-9]* |burst=${NGINX_BURST} |")
     [ -z "${NGINX_CONNS:-}" ] \
         || limits+=(-e "s|limit_conn booking_conns [0-9]*;|limit_conn booking_conns ${NGINX_CONNS};|")
     sed -e "s|listen 80;|listen 127.0.0.1:$port;|" \
         -e "s|unix:/run/booking/fcgi.sock|unix:$STACK_DIR/fcgi.sock|" \
+        -e "s|unix:/run/booking/events.sock|unix:$STACK_DIR/events.sock|" \
+        -e "s|alias /usr/share/booking/www/;|alias $STACK_ROOT/nginx/www/;|" \
         "${limits[@]}" \
         "$STACK_ROOT/nginx/booking.conf" >"$prefix/conf/booking.conf"
     cat >"$prefix/conf/nginx.conf" <<NGINX
 $( [ "$(id -u)" -eq 0 ] && echo "user root;" )
+load_module $STACK_NCHAN;
 daemon off;
 worker_processes ${NGINX_WORKERS:-1};
 pid $prefix/nginx.pid;
@@ -170,6 +176,10 @@ http {
 }
 NGINX
 }
+
+# nginx's push module (libnginx-mod-nchan), which the site's live seat
+# changes need; Debian's nginx loads it from modules-enabled, ours here.
+STACK_NCHAN=${STACK_NCHAN:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 
 # LIMITS=off: lift every per-client limit, nginx's (NGINX_RATE,
 # NGINX_BURST, NGINX_CONNS, above), the caps of an anonymous client and

@@ -64,6 +64,8 @@ run_test "units/systemd-analyze" scripts/verify-units.sh
 export ADMIN_TOKEN="test-admin-token-$(date +%s)-$$"
 export SECRET_KEY="test-secret-key-$(date +%s)-$$"
 export WORKERS=${WORKERS:-4}
+# One origin allowed to call the API from its pages (t1940).
+export CORS_ORIGINS=${CORS_ORIGINS:-https://box.example}
 # Short holds, so that the expiry tests wait seconds, not minutes.
 export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-3}
 # Every test client is 127.0.0.1: lift every per-client limit, nginx's,

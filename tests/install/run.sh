@@ -226,7 +226,7 @@ check "/etc/default/booking is the example, readable by root and booking (0640)"
     "root:booking 640/same"
 check "the conffiles are the /etc files" eq \
     "$(in_ns dpkg-query -W -f='${Conffiles}' booking | awk 'NF {print $1}' | tr '\n' ' ')" \
-    "/etc/default/booking /etc/nginx/sites-available/booking /etc/nginx/snippets/booking-fastcgi.conf "
+    "/etc/default/booking /etc/nginx/sites-available/booking /etc/nginx/snippets/booking-cors-origins.conf /etc/nginx/snippets/booking-fastcgi.conf "
 check "the units are enabled: socket, service, timer" eq \
     "$(in_ns systemctl is-enabled booking-fcgi.socket booking-fcgi.service booking-expire.timer | tr '\n' ' ')" \
     "enabled enabled enabled "
