@@ -38,6 +38,9 @@ async function buyer(browser, query = '') {
     const page = await ctx.newPage();
     page.errors = [];
     page.on('pageerror', e => page.errors.push(e.message));
+    // a console error is a refused script or style (the site's CSP), a
+    // failed request, or the page's own complaint
+    page.on('console', m => { if (m.type() === 'error') page.errors.push('console: ' + m.text()); });
     await page.goto(`${BASE}/seatmap/?show=${SHOW}${query}`);
     await page.waitForFunction(() => window.seatmap && window.seatmap.ready, null, { timeout: WAIT });
     return page;
@@ -291,7 +294,8 @@ async function main() {
         await generalAdmission(browser);
         await stadium(browser);
         const errors = pages.flatMap(p => p.errors);
-        check('no script error on the pages', errors.length === 0, errors.join('\n'));
+        check('no script or console error on the pages of browsers 1 to 3', errors.length === 0,
+              errors.join('\n'));
     } finally {
         await browser.close();
     }
