@@ -29,14 +29,12 @@ static int db_ready(struct db *db);
 static int db_idle_ok(struct db *db);
 static void db_notice(void *arg, const char *message);
 static void db_drop(struct db *db);
-static void db_set_error(struct db *db, const char *call, const char *msg);
 static int db_session_set(struct db *db);
 static int db_prepare(struct db *db, const struct db_stmt *stmt);
 static int db_connect_poll(struct db *db);
 static int db_reconnect(struct db *db);
 static int64_t db_left(const struct db *db);
 static int db_wait(struct db *db, short events, short *revents);
-static PGresult *db_collect(struct db *db, int *timed_out);
 static void db_abandon(struct db *db);
 static void *db_cancel_run(void *arg);
 static int db_hexval(char c);
@@ -65,7 +63,7 @@ db_drop(struct db *db)
     db->conn = NULL;
 }
 
-static void
+void
 db_set_error(struct db *db, const char *call, const char *msg)
 {
     size_t n;
@@ -300,7 +298,7 @@ db_wait(struct db *db, short events, short *revents)
  * commit that failed, wins), or NULL with *timed_out set when the
  * deadline passed: the connection is then abandoned (db_abandon).
  */
-static PGresult *
+PGresult *
 db_collect(struct db *db, int *timed_out)
 {
     PGresult *res, *keep = NULL;
