@@ -225,7 +225,7 @@ config_deadline(struct config *cfg)
 
 /*
  * booking-events: EVENTS_SOCKET, the unix socket of nginx's nchan
- * publisher (default /run/booking/events.sock), an absolute path short
+ * publisher (default /run/booking-events/events.sock), an absolute path short
  * enough for a sockaddr_un.
  */
 static int
@@ -235,7 +235,7 @@ config_events_socket(struct config *cfg)
     const char        *path = getenv("EVENTS_SOCKET");
 
     if (path == NULL || path[0] == '\0')
-        path = "/run/booking/events.sock";
+        path = "/run/booking-events/events.sock";
     if (path[0] != '/' || strlen(path) >= sizeof(sun.sun_path)) {
         fprintf(stderr, "booking: invalid EVENTS_SOCKET=\"%s\": expected "
             "an absolute path of at most %zu bytes\n", path,

@@ -186,7 +186,7 @@ stack_nginx_conf() {
         || limits+=(-e "s|limit_conn booking_conns [0-9]*;|limit_conn booking_conns ${NGINX_CONNS};|")
     sed -e "s|listen 80;|listen 127.0.0.1:$port;|" \
         -e "s|unix:/run/booking/fcgi.sock|unix:$STACK_DIR/fcgi.sock|" \
-        -e "s|unix:/run/booking/events.sock|unix:$STACK_DIR/events.sock|" \
+        -e "s|unix:/run/booking-events/events.sock|unix:$STACK_DIR/events.sock|" \
         -e "s|alias /usr/share/booking/www/;|alias $STACK_ROOT/nginx/www/;|" \
         "${limits[@]}" \
         "$STACK_ROOT/nginx/booking.conf" >"$prefix/conf/booking.conf"

@@ -217,6 +217,8 @@ check "postinst created the system user booking (nologin, no home)" \
     eq "$(in_ns getent passwd booking | awk -F: '{print ($3 < 1000) "," $6 "," $7}')" "1,/,/usr/sbin/nologin"
 check "and /run/booking (tmpfiles.d): booking:www-data 0750" \
     eq "$(in_ns stat -c '%U:%G %a' /run/booking)" "booking:www-data 750"
+check "and /run/booking-events, the publisher's: root:booking 0750" \
+    eq "$(in_ns stat -c '%U:%G %a' /run/booking-events)" "root:booking 750"
 check "an admin token for ADMIN_TOKEN_FILE: root:booking 0640, 43 characters" \
     eq "$(in_ns stat -c '%U:%G %a' /etc/booking/admin-token) $(in_ns cat /etc/booking/admin-token | wc -c)" "root:booking 640 43"
 check "and a secret key for SECRET_KEY_FILE: root:booking 0640, 43 characters, not the token" \
@@ -300,7 +302,7 @@ check "the booking is in PostgreSQL: CONFIRMED, 2 seats of show $show" eq \
     "CONFIRMED/2/$show"
 # The live seat map through the installed site: a browser's EventSource
 # on /events/shows/N hears a seated booking, relayed by booking-events
-# from PostgreSQL to nchan's publisher socket /run/booking/events.sock.
+# from PostgreSQL to nchan's publisher socket /run/booking-events/events.sock.
 http POST /admin/show "{\"name\":\"Seated\",\"start_time\":\"$start\",\"seating\":{\"focal_point\":{\"x\":0,\"y\":0},\"categories\":[{\"name\":\"A\",\"colour\":\"#000000\",\"price\":100}],\"sections\":[{\"name\":\"S\",\"rows\":[{\"name\":\"A\",\"seats\":\"1-10\",\"category\":\"A\"}]}]}}" \
     "Authorization: Bearer $TOKEN"
 seated=$(jq -r '.show.id // 0' <<<"$BODY" 2>/dev/null)
