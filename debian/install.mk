@@ -3,16 +3,16 @@
 # One install tree: `make deb` is `make install PREFIX=/usr` into a
 # staging DESTDIR, plus the Debian metadata (scripts/pkg-deb.sh).
 #
-#   $(PREFIX)/sbin                    booking-fcgi, booking-expire, booking-migrate,
-#                                     booking-nginx-cors
+#   $(PREFIX)/sbin                    booking-fcgi, booking-expire, booking-events,
+#                                     booking-migrate, booking-nginx-cors
 #   $(PREFIX)/share/booking/sql       the migrations (booking-migrate's default),
 #                                     and sql/functions, the live definitions
 #   $(PREFIX)/share/booking           openapi.json (when api/ has it), examples/
 #                                     (pristine copies of the /etc files below),
 #                                     www/ (the seat map page, nginx/www)
 #   $(PREFIX)/share/doc/booking       README.md
-#   $(PREFIX)/share/man/man8          the three programs' manual pages (debian/man)
-#   $(UNITDIR)                        the four units, ExecStart= pointed at $(PREFIX)/sbin
+#   $(PREFIX)/share/man/man8          the five programs' manual pages (debian/man)
+#   $(UNITDIR)                        the five units, ExecStart= pointed at $(PREFIX)/sbin
 #   $(SYSUSERSDIR), $(TMPFILESDIR)    booking.conf each: the user, /run/booking
 #   /etc/default/booking              EnvironmentFile example   } only when no file
 #   /etc/nginx/sites-available/booking  the site, to enable       } is there yet:
@@ -42,8 +42,10 @@ SBIN     := $(PREFIX)/sbin
 SHARE    := $(PREFIX)/share/booking
 DOCDIR   := $(PREFIX)/share/doc/booking
 MAN8DIR  := $(PREFIX)/share/man/man8
-MAN8     := booking-fcgi.8 booking-expire.8 booking-migrate.8 booking-nginx-cors.8
-UNITS    := booking-fcgi.socket booking-fcgi.service booking-expire.service booking-expire.timer
+MAN8     := booking-fcgi.8 booking-expire.8 booking-events.8 booking-migrate.8 \
+            booking-nginx-cors.8
+UNITS    := booking-fcgi.socket booking-fcgi.service booking-expire.service booking-expire.timer \
+            booking-events.service
 SQL      := $(wildcard sql/[0-9][0-9][0-9]_*.sql)
 SQL_FUNC := $(wildcard sql/functions/*.sql)
 OPENAPI  := $(wildcard api/openapi.json)
@@ -71,7 +73,8 @@ MAN_SED  := -e 's|/usr/share/doc/booking/|$(DOCDIR)/|g' \
 install: all
 	install -d $(D)$(SBIN) $(D)$(SHARE)/sql/functions $(D)$(SHARE)/examples $(D)$(DOCDIR) \
 	    $(D)$(UNITDIR) $(D)$(SYSUSERSDIR) $(D)$(TMPFILESDIR) $(D)$(MAN8DIR)
-	install -m 0755 $(BUILD)/booking-fcgi $(BUILD)/booking-expire $(D)$(SBIN)/
+	install -m 0755 $(BUILD)/booking-fcgi $(BUILD)/booking-expire $(BUILD)/booking-events \
+	    $(D)$(SBIN)/
 	sed -e 's|^installed_sql_dir=$$|installed_sql_dir=$(SHARE)/sql|' \
 	    scripts/migrate.sh >$(D)$(SBIN)/booking-migrate
 	chmod 0755 $(D)$(SBIN)/booking-migrate
@@ -101,7 +104,8 @@ install: all
 # example as shipped (an admin's edits stay), and only our directories.
 uninstall:
 	rm -f $(D)$(SBIN)/booking-fcgi $(D)$(SBIN)/booking-expire \
-	      $(D)$(SBIN)/booking-migrate $(D)$(SBIN)/booking-nginx-cors
+	      $(D)$(SBIN)/booking-events $(D)$(SBIN)/booking-migrate \
+	      $(D)$(SBIN)/booking-nginx-cors
 	rm -f $(addprefix $(D)$(SHARE)/www/,$(notdir $(WWW)))
 	rm -f $(D)$(SHARE)/sql/[0-9][0-9][0-9]_*.sql $(D)$(SHARE)/openapi.json
 	rm -f $(addprefix $(D)$(SHARE)/sql/functions/,$(notdir $(SQL_FUNC)))

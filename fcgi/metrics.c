@@ -39,9 +39,6 @@ static const char *const metrics_outcome_names[METRICS_OUTCOMES] = {
     "confirmed", "held", "sold_out", "failed",
 };
 
-static int metrics_printf(struct metrics_text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 void
 metrics_request(struct metrics *m, int route, int status, int64_t duration_us)
 {
@@ -134,33 +131,7 @@ metrics_zero(struct metrics *m)
         M_STORE(&p[i], 0);
 }
 
-/* Append to t, growing it; -1 when out of memory. */
-static int
-metrics_printf(struct metrics_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int     n;
-    char   *p;
-
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return -1;
-        if ((size_t) n < t->cap - t->len) {
-            t->len += (size_t) n;
-            return 0;
-        }
-        p = realloc(t->buf, t->cap * 2 + (size_t) n + 1);
-        if (p == NULL)
-            return -1;
-        t->buf = p;
-        t->cap = t->cap * 2 + (size_t) n + 1;
-    }
-}
-
-#define P(...) do { if (metrics_printf(t, __VA_ARGS__) < 0) return -1; } while (0)
+#define P(...) do { if (textbuf_printf(t, __VA_ARGS__) < 0) return -1; } while (0)
 
 /*
  * The exposition text (format 0.0.4) of the pool's totals. Series with
@@ -168,7 +139,7 @@ metrics_printf(struct metrics_text *t, const char *fmt, ...)
  * so that every name is there from the first scrape.
  */
 int
-metrics_render(struct metrics_text *t, const struct metrics *m,
+metrics_render(struct textbuf *t, const struct metrics *m,
     const struct metrics_pool *pool, int64_t holds_expired)
 {
     int r, s, b;

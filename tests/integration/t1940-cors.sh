@@ -26,7 +26,7 @@ req GET /shows "" -H "Origin: $ok_origin"
 check "GET /shows from an allowed origin: 200" eq "$STATUS" 200
 check "... with its Access-Control-Allow-Origin" eq "$(header Access-Control-Allow-Origin)" "$ok_origin"
 check "... exposing ETag, Location, Retry-After" \
-    eq "$(header Access-Control-Expose-Headers)" "ETag, Location, Retry-After"
+    eq "$(header Access-Control-Expose-Headers)" "Date, ETag, Link, Location, Retry-After"
 check "... and no preflight headers" eq "$(header Access-Control-Allow-Methods)" ""
 req GET /shows "" -H "Origin: $bad_origin"
 check "GET /shows from another origin: no Access-Control-Allow-Origin" \
