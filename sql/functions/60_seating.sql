@@ -138,24 +138,35 @@ $$;
 -- Are the seats labelled p_labels (a JSON array) of show p_show_id
 -- next to each other: all in one row, their places consecutive (an
 -- aisle between two breaks it)? NULL for no seats (a booking by count).
+-- PL/pgSQL: every booking's answer asks (a booking by count too), and a
+-- SQL function's body would be parsed and planned again each time.
 CREATE OR REPLACE FUNCTION seats_adjacent(p_show_id bigint, p_labels jsonb)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT count(DISTINCT s.row_first) = 1
-           AND max(s.pos) - min(s.pos) = count(*) - 1
-      FROM jsonb_array_elements_text(p_labels) l(label)
-      JOIN seats s ON s.show_id = p_show_id AND s.label = l.label
-    HAVING count(*) > 0;
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_labels IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN (SELECT count(DISTINCT s.row_first) = 1
+                   AND max(s.pos) - min(s.pos) = count(*) - 1
+              FROM jsonb_array_elements_text(p_labels) l(label)
+              JOIN seats s ON s.show_id = p_show_id AND s.label = l.label
+            HAVING count(*) > 0);
+END;
 $$;
 
 -- Why show p_show_id cannot be booked by its seats now: not_found,
 -- not_seated (it is sold by count), started; NULL when it can.
+-- (PL/pgSQL: a SQL function around a subquery is planned on every call.)
 CREATE OR REPLACE FUNCTION seated_show_refusal(p_show_id bigint)
-RETURNS text LANGUAGE sql STABLE
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
     RETURN (SELECT CASE WHEN s.id IS NULL THEN 'not_found'
                         WHEN s.seated IS NOT TRUE THEN 'not_seated'
                         WHEN s.start_time <= now() THEN 'started' END
               FROM (VALUES (p_show_id)) k(id)
               LEFT JOIN shows s ON s.id = k.id);
+END;
+$$;
 
 -- A seated booking recorded: when p_take, its seats p_seats assigned
 -- to it and counted in their parts (whose locks the caller holds), and
