@@ -46,11 +46,12 @@ burst_max() {
 }
 
 # req_429 METHOD PATH [BODY [CURL ARGS...]]: req, again until a 429, at
-# most 5 times: a zone just refused its burst lets one more through
-# every 1/rate seconds.
+# most 20 times: a zone just refused its burst lets one more through
+# every 1/rate seconds, and on a loaded machine a request may take that
+# long.
 req_429() {
     local i
-    for i in 1 2 3 4 5; do
+    for i in $(seq 1 20); do
         req "$@"
         [ "$STATUS" = 429 ] && return
     done
