@@ -19,8 +19,8 @@
 #define EVENTS_BACKOFF_FIRST_MS 250
 #define EVENTS_BACKOFF_MAX_MS   5000
 
-/* The daemon: its configuration, its two connections and the schedule
- * of the database's; nothing else lives beyond a call. */
+/* The daemon: its configuration, its two connections and when it looks
+ * at lapsed holds next; nothing else lives beyond a call. */
 struct events {
     struct config  cfg;
     struct db      db;
@@ -142,11 +142,14 @@ events_look(struct events *ev)
         events_relay, &ev->pub, &wait_ms);
     if (rc < 0)
         return -1;
-    if (rc > 0)
-        fprintf(stderr, "booking-events: %s; lapsed holds are announced "
-            "when the sweeper releases them; looking again in %d s\n",
-            ev->db.err, LAPSE_MAX_WAIT_MS / 1000);
-    lapse_done(&ev->lapse, wait_ms, db_now_ms());
+    if (rc == 0) {
+        lapse_done(&ev->lapse, wait_ms, db_now_ms());
+        return 0;
+    }
+    fprintf(stderr, "booking-events: %s; lapsed holds are announced when "
+        "the sweeper releases them; looking again in %d s\n", ev->db.err,
+        LAPSE_MAX_WAIT_MS / 1000);
+    lapse_failed(&ev->lapse, db_now_ms());
     return 0;
 }
 

@@ -25,8 +25,8 @@ lapse_wait(const struct lapse *l, int64_t now_ms)
 
 /*
  * A look ran at now_ms, and the database said the next deadline is
- * wait_ms away (0: a full batch, more due now; -1: no seated hold, or
- * the look failed). The next look is then, but never more than
+ * wait_ms away (0: a full batch, more due now; -1: no seated hold). The
+ * next look is then, but never more than
  * LAPSE_MAX_WAIT_MS away (a safety net: every new hold is heard of),
  * nor, unless more are due now, less than LAPSE_GAP_MS after this one.
  */
@@ -39,6 +39,18 @@ lapse_done(struct lapse *l, int64_t wait_ms, int64_t now_ms)
         wait_ms = LAPSE_GAP_MS;
     l->last_ms = now_ms;
     l->due_ms = now_ms + wait_ms;
+    l->failed = 0;
+}
+
+/* A look failed at now_ms, on a connection still up (the function not
+ * yet migrated, say): the next is LAPSE_MAX_WAIT_MS on, whatever is
+ * heard meanwhile, so that the log says it once a minute, not once a
+ * booking. */
+void
+lapse_failed(struct lapse *l, int64_t now_ms)
+{
+    lapse_done(l, -1, now_ms);
+    l->failed = 1;
 }
 
 /*
@@ -55,7 +67,7 @@ lapse_heard(struct lapse *l, const char *payload, int64_t now_ms)
     int64_t soon = l->last_ms + LAPSE_GAP_MS > now_ms
                    ? l->last_ms + LAPSE_GAP_MS : now_ms;
 
-    if (soon < l->due_ms && lapse_may_hold(payload))
+    if (!l->failed && soon < l->due_ms && lapse_may_hold(payload))
         l->due_ms = soon;
 }
 

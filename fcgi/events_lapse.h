@@ -23,11 +23,13 @@ struct lapse {
     struct db_lapse cur;        /* where the last look stopped */
     int64_t         due_ms;     /* the next look, CLOCK_MONOTONIC ms */
     int64_t         last_ms;    /* the last look */
+    int             failed;     /* it failed: no look before due_ms */
 };
 
 void lapse_init(struct lapse *l);
 int64_t lapse_wait(const struct lapse *l, int64_t now_ms);
 void lapse_done(struct lapse *l, int64_t wait_ms, int64_t now_ms);
+void lapse_failed(struct lapse *l, int64_t now_ms);
 void lapse_heard(struct lapse *l, const char *payload, int64_t now_ms);
 
 #endif

@@ -97,6 +97,24 @@ test_heard_other(void **state)
     assert_int_equal(lapse_wait(&l, 5000), 0);
 }
 
+/* A failed look is tried again a minute later, whatever is heard. */
+static void
+test_failed(void **state)
+{
+    struct lapse l;
+
+    (void) state;
+    lapse_init(&l);
+    lapse_failed(&l, 1000);
+    assert_int_equal(lapse_wait(&l, 1000), LAPSE_MAX_WAIT_MS);
+    lapse_heard(&l, "{\"show\":3,\"h\":[4]}", 2000);
+    assert_int_equal(lapse_wait(&l, 2000), LAPSE_MAX_WAIT_MS - 1000);
+    /* once one went through, new holds count again */
+    lapse_done(&l, 30000, 70000);
+    lapse_heard(&l, "{\"show\":3,\"h\":[4]}", 71000);
+    assert_int_equal(lapse_wait(&l, 71000), 0);
+}
+
 int
 main(void)
 {
@@ -105,6 +123,7 @@ main(void)
         cmocka_unit_test(test_done),
         cmocka_unit_test(test_heard_hold),
         cmocka_unit_test(test_heard_other),
+        cmocka_unit_test(test_failed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
