@@ -78,3 +78,73 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+
+-- Holds that lapse, for booking-events (fcgi/events_lapse.c): a hold's
+-- seats are free at its deadline (seat_state()), but nothing commits
+-- then, so no trigger can say so. The daemon asks here at each seated
+-- hold's deadline and announces the answer: one batch of the seated
+-- holds still PENDING whose deadline passed, by the database's clock,
+-- after the cursor (p_after_us, p_after_id): every hold at or before
+-- that (expires_at, id) was looked at already. Reads only; the sweeper
+-- still releases them (and announces them free a second time).
+--
+-- One row per show of the batch (payload: its seats free, or a resync
+-- past 7900 bytes, as seat_events_payload() makes it), or a single row
+-- with a NULL payload when there is none; every row also carries the
+-- cursor after the batch (until_us, until_id) and wait_ms: 0 when
+-- p_limit holds came and more may wait, else the milliseconds until
+-- the next seated hold's deadline (NULL: no hold). An extended hold is
+-- looked at by its new deadline, a confirmed or cancelled one not at
+-- all. p_after_us NULL starts from now, announcing nothing: the caller
+-- has just told every browser to fetch its map again.
+--
+-- STABLE: every statement here reads the one snapshot of the call, so
+-- the cursor and the payloads describe the same holds. Both reads use
+-- the index bookings_seated_pending (migration 022).
+CREATE OR REPLACE FUNCTION seat_events_lapsed(p_after_us bigint,
+        p_after_id bigint, p_limit integer, OUT payload text,
+        OUT until_us bigint, OUT until_id bigint, OUT wait_ms bigint)
+RETURNS SETOF record LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_after timestamptz := from_epoch_us(p_after_us);
+    v_n     integer := 0;
+    v_last  bigint[];
+BEGIN
+    until_us := epoch_us(now());
+    until_id := 9223372036854775807;    -- every hold due by now
+    IF p_after_us IS NOT NULL THEN
+        SELECT count(*), max(ARRAY[epoch_us(l.expires_at), l.id])
+          INTO v_n, v_last
+          FROM (SELECT b.expires_at, b.id FROM bookings b
+                 WHERE b.status = 'PENDING' AND b.seats IS NOT NULL
+                   AND (b.expires_at, b.id) > (v_after, p_after_id)
+                   AND b.expires_at <= now()
+                 ORDER BY b.expires_at, b.id LIMIT p_limit) l;
+    END IF;
+    IF v_n > 0 AND v_n >= p_limit THEN
+        until_us := v_last[1];
+        until_id := v_last[2];
+        wait_ms := 0;
+    ELSE
+        SELECT ceil(extract(epoch FROM min(b.expires_at) - now()) * 1000)
+          INTO wait_ms FROM bookings b
+         WHERE b.status = 'PENDING' AND b.seats IS NOT NULL
+           AND b.expires_at > now();
+    END IF;
+    IF v_n > 0 THEN
+        RETURN QUERY
+            SELECT seat_events_payload(b.show_id, array_agg(x.seat),
+                       repeat('f', count(*)::integer)),
+                   until_us, until_id, wait_ms
+              FROM bookings b CROSS JOIN LATERAL unnest(b.seats) AS x(seat)
+             WHERE b.status = 'PENDING' AND b.seats IS NOT NULL
+               AND (b.expires_at, b.id) > (v_after, p_after_id)
+               AND (b.expires_at, b.id)
+                   <= (from_epoch_us(until_us), until_id)
+               AND b.expires_at <= now()
+             GROUP BY b.show_id;
+    ELSE
+        RETURN NEXT;
+    END IF;
+END;
+$$;
