@@ -25,44 +25,49 @@
 -- takes 2 bytes at least) is not built at all.
 CREATE OR REPLACE FUNCTION seat_events_payload(p_show bigint,
         p_seats integer[], p_states text)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN cardinality(p_seats) <= 3950
-                     AND octet_length(m.msg) <= 7900 THEN m.msg
-                ELSE '{"show":' || p_show || ',"resync":true}' END
-      FROM (SELECT '{"show":' || p_show
-                   || string_agg(',"' || g.state || '":[' || g.seats || ']',
-                                 '' ORDER BY position(g.state IN 'fhsb'))
-                   || '}' AS msg
-              FROM (SELECT substr(p_states, i, 1) AS state,
-                           string_agg(p_seats[i]::text, ','
-                                      ORDER BY p_seats[i]) AS seats
-                      FROM generate_subscripts(p_seats, 1) i
-                     WHERE cardinality(p_seats) <= 3950
-                     GROUP BY 1) g) m;
+RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+-- PL/pgSQL, not SQL: every seated booking's trigger calls it, and a SQL
+-- function's body would be parsed and planned on every call.
+BEGIN
+    RETURN (SELECT CASE WHEN cardinality(p_seats) <= 3950
+                         AND octet_length(m.msg) <= 7900 THEN m.msg
+                    ELSE '{"show":' || p_show || ',"resync":true}' END
+          FROM (SELECT '{"show":' || p_show
+                       || string_agg(',"' || g.state || '":[' || g.seats || ']',
+                                     '' ORDER BY position(g.state IN 'fhsb'))
+                       || '}' AS msg
+                  FROM (SELECT substr(p_states, i, 1) AS state,
+                               string_agg(p_seats[i]::text, ','
+                                          ORDER BY p_seats[i]) AS seats
+                          FROM generate_subscripts(p_seats, 1) i
+                         WHERE cardinality(p_seats) <= 3950
+                         GROUP BY 1) g) m);
+END;
 $$;
 
--- Statement trigger on a table of seats (show_id, seat), its rows of
--- the statement as the transition table "changed" (REFERENCING NEW or
--- OLD TABLE AS changed): one notification per show. The seats' new
--- state is the trigger's argument ('f' for seat_assignments' deletes;
--- seat_blocks will use 'b' and 'f' the same way), or, without one, that
--- of each row's booking (changed.booking_id: held or sold, as the map
--- says it, seat_state()).
+-- Statement trigger on a table of seats (show_id, seat): seat_assignments
+-- (migration 020) and seat_blocks (025), its rows of the statement as the
+-- transition table "changed" (REFERENCING NEW or OLD TABLE AS changed):
+-- one notification per show. Each seat is announced in the state it has
+-- now, as the map says it (seat_state(): held or sold by its booking,
+-- else blocked, else free), read after the statement: a booking that
+-- gives back a seat the admin had blocked and assigned announces it `b`,
+-- not `f`; a block of a seat sold meanwhile stays `s`. (The argument
+-- that 020 passes for deletes is no longer needed.)
 CREATE OR REPLACE FUNCTION seat_events_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_NARGS > 0 THEN
-        PERFORM pg_notify('seat_events', seat_events_payload(c.show_id,
-                    array_agg(c.seat), repeat(TG_ARGV[0], count(*)::integer)))
-           FROM changed c GROUP BY c.show_id;
-    ELSE
-        PERFORM pg_notify('seat_events', seat_events_payload(c.show_id,
-                    array_agg(c.seat ORDER BY c.seat),
-                    string_agg(seat_state(b.status, b.expires_at), ''
-                               ORDER BY c.seat)))
-           FROM changed c JOIN bookings b ON b.id = c.booking_id
-          GROUP BY c.show_id;
-    END IF;
+    PERFORM pg_notify('seat_events', seat_events_payload(c.show_id,
+                array_agg(c.seat ORDER BY c.seat),
+                string_agg(seat_state(b.status, b.expires_at,
+                                      k.seat IS NOT NULL), ''
+                           ORDER BY c.seat)))
+       FROM (SELECT DISTINCT show_id, seat FROM changed) c
+       LEFT JOIN seat_assignments a ON a.show_id = c.show_id
+                                   AND a.seat = c.seat
+       LEFT JOIN bookings b ON b.id = a.booking_id
+       LEFT JOIN seat_blocks k ON k.show_id = c.show_id AND k.seat = c.seat
+      GROUP BY c.show_id;
     RETURN NULL;
 END;
 $$;

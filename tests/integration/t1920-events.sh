@@ -120,6 +120,28 @@ check "a rolled-back booking of A-7 and a general admission one ($ga_status) ann
 sleep 0.5
 check "and nothing else came" eq "$(msgs "$show" "$SUB" | wc -l)" 4
 
+# Blocks (migration 025): blocked and unblocked seats are announced, and
+# a seat the admin blocked, then assigned by hand, goes back to blocked
+# (b, not f) when that booking ends.
+ADMIN="Authorization: Bearer $ADMIN_TOKEN"
+blocks=$(seated Blocks "$hall")
+SUB2=$TMP_T/sub2
+subscribe "$blocks" "$SUB2"
+post_json "/admin/shows/$blocks/seats/block" '{"seats":["Hall-A-1","Hall-A-2"]}' -H "$ADMIN"
+check "two seats blocked (200): announced blocked" \
+    eq "$STATUS/$(nth "$blocks" "$SUB2" 1)" "200/{\"show\":$blocks,\"b\":[0,1]}"
+post_json "/admin/shows/$blocks/seats/unblock" '{"seats":["Hall-A-2"]}' -H "$ADMIN"
+check "one unblocked (200): announced free" \
+    eq "$STATUS/$(nth "$blocks" "$SUB2" 2)" "200/{\"show\":$blocks,\"f\":[1]}"
+post_json "/admin/shows/$blocks/seats/assign" '{"seats":["Hall-A-1"],"hold":true}' -H "$ADMIN"
+assigned=$(jget .booking.id)
+check "the blocked one assigned by hand as a hold (201): held" \
+    eq "$STATUS/$(nth "$blocks" "$SUB2" 3)" "201/{\"show\":$blocks,\"h\":[0]}"
+post_json "/bookings/$assigned/cancel" "" -H "$ADMIN"
+check "that hold cancelled: blocked again, as the map says" \
+    eq "$STATUS/$(nth "$blocks" "$SUB2" 4)/$(req GET "/shows/$blocks/seats"; jget .states | cut -c1)" \
+       "200/{\"show\":$blocks,\"b\":[0]}/b"
+
 # Holds lapse (HOLD_TTL_SECONDS is 3 in make test), and nobody sweeps
 # them: booking-events announces each one's seats free at its deadline,
 # reading the table. Three holds at once: one left to lapse, one
