@@ -131,6 +131,10 @@ for attempt in $(seq 0 "$retries"); do
         cat "$err" >&2
         exit 1
     fi
-    echo "migrate: $(grep -oE 'ERROR:  (55P03|40P01)[^\n]*' "$err" | head -n 1 | cut -c9-); trying again" >&2
+    if grep -q 'ERROR:  55P03' "$err"; then
+        echo "migrate: a lock wait timed out ($lock_timeout); trying again" >&2
+    else
+        echo "migrate: a deadlock with a serving transaction; trying again" >&2
+    fi
     sleep "$(( attempt < 4 ? attempt + 1 : 5 ))"
 done
