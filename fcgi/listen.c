@@ -2,8 +2,11 @@
 
 #include "listen.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +17,21 @@
 
 #define LISTEN_SYSTEMD_FD 3    /* SD_LISTEN_FDS_START */
 
+/* TCP keepalive of the connections from nginx (they inherit it from the
+ * listening socket): a kept connection whose nginx host died or was cut
+ * off says nothing, and would hold one of its worker's slots for good.
+ * Probed after 30 s idle, it is closed some 60 s after the loss. */
+#define LISTEN_KEEPIDLE     30
+#define LISTEN_KEEPINTVL    10
+#define LISTEN_KEEPCNT      3
+
 static int listen_is_listening(int fd);
 static int listen_inherited(void);
 static int listen_bind(const struct config *cfg);
+static int listen_bind_unix(const struct config *cfg);
+static int listen_bind_inet(const struct config *cfg,
+    const struct sockaddr_storage *sa, socklen_t len);
+static int listen_inet_options(int fd, int family);
 static int listen_path_in_use(const struct sockaddr_un *sa);
 
 static int
@@ -66,8 +81,20 @@ listen_path_in_use(const struct sockaddr_un *sa)
     return in_use;
 }
 
+/* Bind FCGI_SOCKET, a path or a TCP address (config_socket_parse). */
 static int
 listen_bind(const struct config *cfg)
+{
+    struct sockaddr_storage sa;
+    socklen_t               len;
+
+    if (config_socket_parse(cfg->fcgi_socket, &sa, &len) < 0)
+        return -2;
+    return len > 0 ? listen_bind_inet(cfg, &sa, len) : listen_bind_unix(cfg);
+}
+
+static int
+listen_bind_unix(const struct config *cfg)
 {
     struct sockaddr_un sa;
     int                fd;
@@ -97,6 +124,68 @@ listen_bind(const struct config *cfg)
             close(fd);
         return -1;
     }
+    return fd;
+}
+
+/*
+ * What the connections from nginx inherit from a TCP listening socket:
+ * no Nagle delay (libfcgi sets TCP_NODELAY itself on IPv4 connections
+ * only, and an answer is written in two parts: its end records waited
+ * for the first part's ACK), and keepalive probes. SO_REUSEADDR binds
+ * again at once after a restart, past the old connections' TIME_WAIT;
+ * another server listening on the address still makes bind() fail.
+ * [::] means IPv6 alone, as written. 0, or -1 with errno set.
+ */
+static int
+listen_inet_options(int fd, int family)
+{
+    int on = 1, idle = LISTEN_KEEPIDLE, intvl = LISTEN_KEEPINTVL;
+    int cnt = LISTEN_KEEPCNT;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0
+        || setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+                      sizeof(intvl)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
+        return -1;
+    if (family == AF_INET6
+        && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
+        return -1;
+    return 0;
+}
+
+/*
+ * Bind the TCP address sa for an nginx on another host. Whoever reaches
+ * the port speaks to the workers as nginx does (REMOTE_ADDR and all), so
+ * binding every address is said in the log: the port must not be
+ * reachable from anywhere but the nginx hosts (docs/cluster.md).
+ */
+static int
+listen_bind_inet(const struct config *cfg, const struct sockaddr_storage *sa,
+    socklen_t len)
+{
+    const struct sockaddr_in  *in4 = (const struct sockaddr_in *) sa;
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) sa;
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0 || listen_inet_options(fd, sa->ss_family) < 0
+        || bind(fd, (const struct sockaddr *) sa, len) < 0
+        || listen(fd, cfg->listen_backlog) < 0) {
+        fprintf(stderr, "booking-fcgi: binding FCGI_SOCKET=\"%s\" failed: "
+            "%s\n", cfg->fcgi_socket, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if ((sa->ss_family == AF_INET && in4->sin_addr.s_addr == htonl(INADDR_ANY))
+        || (sa->ss_family == AF_INET6
+            && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)))
+        fprintf(stderr, "booking-fcgi: FCGI_SOCKET=\"%s\" listens on every "
+            "address of this host: make sure that only the nginx hosts can "
+            "reach its port (docs/cluster.md)\n", cfg->fcgi_socket);
+    fprintf(stderr, "booking-fcgi: listening on TCP %s\n", cfg->fcgi_socket);
     return fd;
 }
 
