@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@ static int listen_bind_unix(const struct config *cfg);
 static int listen_bind_inet(const struct config *cfg,
     const struct sockaddr_storage *sa, socklen_t len);
 static int listen_inet_options(int fd, int family);
+static int listen_is_inet(int fd);
+static void listen_refuse_new(int fd);
 static int listen_path_in_use(const struct sockaddr_un *sa);
 
 static int
@@ -258,11 +261,51 @@ listen_rebind(const struct config *cfg)
     return fd < 0 ? -1 : fd;
 }
 
-/* Stop taking connections: new ones are refused once the path is gone. */
+static int
+listen_is_inet(int fd)
+{
+    struct sockaddr_storage sa;
+    socklen_t               len = sizeof(sa);
+
+    return getsockname(fd, (struct sockaddr *) &sa, &len) == 0
+        && (sa.ss_family == AF_INET || sa.ss_family == AF_INET6);
+}
+
+/*
+ * A TCP socket has no path to remove, and listens until the last worker
+ * closes it: the connections that nginx opened meanwhile would be
+ * queued, then reset with the request in them, which nginx cannot send
+ * elsewhere (a POST may have been done). A filter that drops every
+ * packet the socket gets from now on completes no new connection (nginx
+ * tries another host after fastcgi_connect_timeout, or is refused once
+ * the socket is closed), while those already queued, past their
+ * handshake, are served. A socket whose filter cannot be set is only
+ * closed (said in the log).
+ */
+static void
+listen_refuse_new(int fd)
+{
+    struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+    struct sock_fprog  prog = { 1, &drop };
+
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+        fprintf(stderr, "booking-fcgi: setsockopt(SO_ATTACH_FILTER) failed: "
+            "%s; connections made during the drain may be reset\n",
+            strerror(errno));
+}
+
+/*
+ * Stop taking connections. A unix socket that we bound: new connections
+ * are refused once its path is gone; a TCP one: listen_refuse_new. An
+ * inherited socket (bound 0) belongs to systemd, which keeps it and its
+ * queue for the next server: it is only closed.
+ */
 void
 listen_close(const struct config *cfg, int fd, int bound)
 {
-    if (bound)
+    if (bound && listen_is_inet(fd))
+        listen_refuse_new(fd);
+    else if (bound)
         unlink(cfg->fcgi_socket);
     close(fd);
 }
