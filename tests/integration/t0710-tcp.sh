@@ -9,19 +9,13 @@
 # the address is left behind. The shared stack is left as it was.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../scripts/stack.sh"
+source "$(dirname "$0")/../cluster/lib.sh"
 
 bin="$STACK_ROOT/$BUILD/booking-fcgi"
 real_dir=$STACK_DIR
 log="$TMP_T/fcgi-tcp.log"
-pids=()
-ng=
-cleanup() {
-    local p
-    [ -n "$ng" ] && kill -QUIT "$ng" 2>/dev/null && wait "$ng" 2>/dev/null
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    rm -rf "$TMP_T"
-}
-trap cleanup EXIT
+NG=
+trap cluster_test_cleanup EXIT
 
 # try_bad VALUE: the server with FCGI_SOCKET=VALUE; sets RC and ERR.
 try_bad() {
@@ -37,25 +31,11 @@ for bad in "127.0.0.1:" "127.0.0.1:0" "127.0.0.1:65536" "127.0.0.1:+80" \
         eq "$RC/$(echo "$ERR" | grep -cF "invalid FCGI_SOCKET=\"$bad\"")" "2/1"
 done
 
-# start_tcp ADDRESS [VAR=VALUE...]: a pool of two workers bound to
-# ADDRESS, as APP_DATABASE_URL's role; sets PID (empty when it did not
-# say that it listens).
+# start_tcp ADDRESS: a pool bound to it; sets PID.
 start_tcp() {
-    local addr=$1 before
-    shift
-    before=$(grep -cxF "booking-fcgi: listening on TCP $addr" "$log" 2>/dev/null)
-    env DATABASE_URL="${APP_DATABASE_URL:-$DATABASE_URL}" FCGI_SOCKET="$addr" \
-        WORKERS=2 "$@" "$bin" 2>>"$log" &
-    PID=$!
-    pids+=("$PID")
-    for _ in $(seq 1 50); do
-        [ "$(grep -cxF "booking-fcgi: listening on TCP $addr" "$log" 2>/dev/null)" \
-          -gt "${before:-0}" ] && return 0
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    PID=
-    return 1
+    cluster_pool_start "$1" "$log"
+    PID=$POOL
+    [ -n "$PID" ]
 }
 
 # stop_pid PID: SIGTERM, and wait (15 s at most) for it to exit.
@@ -70,13 +50,13 @@ stop_pid() {
 # (host:port, as nginx writes it); sets BASE_URL.
 nginx_to() {
     local port
-    [ -n "$ng" ] && kill -QUIT "$ng" 2>/dev/null && wait "$ng" 2>/dev/null
+    [ -n "$NG" ] && kill -QUIT "$NG" 2>/dev/null && wait "$NG" 2>/dev/null
     port=$(stack_free_port)
     STACK_DIR=$TMP_T/ng stack_nginx_conf "$port"
     sed -i -e "s|server unix:$TMP_T/ng/fcgi.sock;|server $1;|" "$TMP_T/ng/nginx/conf/booking.conf"
     nginx -q -p "$TMP_T/ng/nginx" -c "$TMP_T/ng/nginx/conf/nginx.conf" \
         -e "$TMP_T/ng/nginx/logs/error.log" &
-    ng=$!
+    NG=$!
     BASE_URL="http://127.0.0.1:$port"
     for _ in $(seq 1 50); do curl -s -o /dev/null "$BASE_URL/openapi.json" && return 0; sleep 0.1; done
     return 1
@@ -100,7 +80,7 @@ check "nginx's connection to the workers has TCP keepalive" \
     bash -c "ss -Htno state established '( sport = :$fport )' | grep -q 'timer:(keepalive'"
 
 start_tcp "$addr"
-second=$!
+second=${POOLS[-1]}
 for _ in $(seq 1 50); do kill -0 "$second" 2>/dev/null || break; sleep 0.1; done
 wait "$second" 2>/dev/null
 check "a second server on the same port exits with status 1" eq "$?" 1
@@ -160,7 +140,7 @@ aport=$(stack_free_port)
 systemd-socket-activate -l "127.0.0.1:$aport" -E DATABASE_URL -E ADMIN_TOKEN \
     /usr/bin/env WORKERS=2 "$bin" 2>>"$log" &
 activated=$!
-pids+=("$activated")
+POOLS+=("$activated")
 for _ in $(seq 1 50); do [ "$(ss -Hltn "sport = :$aport" | wc -l)" -gt 0 ] && break; sleep 0.1; done
 check "nginx in front of a socket systemd passes starts" nginx_to "127.0.0.1:$aport"
 post_json /book "{\"show_id\":$show,\"seat_count\":1}"
