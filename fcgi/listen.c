@@ -29,6 +29,7 @@
 static int listen_is_listening(int fd);
 static int listen_inherited(void);
 static int listen_bind(const struct config *cfg);
+static int listen_failed(const struct config *cfg, int fd);
 static int listen_bind_unix(const struct config *cfg);
 static int listen_bind_inet(const struct config *cfg,
     const struct sockaddr_storage *sa, socklen_t len);
@@ -84,6 +85,17 @@ listen_path_in_use(const struct sockaddr_un *sa)
     return in_use;
 }
 
+/* Binding fd failed (errno says why): said, fd closed; -1. */
+static int
+listen_failed(const struct config *cfg, int fd)
+{
+    fprintf(stderr, "booking-fcgi: binding FCGI_SOCKET=\"%s\" failed: %s\n",
+        cfg->fcgi_socket, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
 /* Bind FCGI_SOCKET, a path or a TCP address (config_socket_parse). */
 static int
 listen_bind(const struct config *cfg)
@@ -120,13 +132,8 @@ listen_bind_unix(const struct config *cfg)
     if (fd < 0
         || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0
         || chmod(cfg->fcgi_socket, (mode_t) cfg->socket_mode) < 0
-        || listen(fd, cfg->listen_backlog) < 0) {
-        fprintf(stderr, "booking-fcgi: binding FCGI_SOCKET=\"%s\" failed: "
-            "%s\n", cfg->fcgi_socket, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
+        || listen(fd, cfg->listen_backlog) < 0)
+        return listen_failed(cfg, fd);
     return fd;
 }
 
@@ -175,13 +182,8 @@ listen_bind_inet(const struct config *cfg, const struct sockaddr_storage *sa,
 
     if (fd < 0 || listen_inet_options(fd, sa->ss_family) < 0
         || bind(fd, (const struct sockaddr *) sa, len) < 0
-        || listen(fd, cfg->listen_backlog) < 0) {
-        fprintf(stderr, "booking-fcgi: binding FCGI_SOCKET=\"%s\" failed: "
-            "%s\n", cfg->fcgi_socket, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
+        || listen(fd, cfg->listen_backlog) < 0)
+        return listen_failed(cfg, fd);
     if ((sa->ss_family == AF_INET && in4->sin_addr.s_addr == htonl(INADDR_ANY))
         || (sa->ss_family == AF_INET6
             && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)))
