@@ -31,9 +31,9 @@ for bad in "127.0.0.1:" "127.0.0.1:0" "127.0.0.1:65536" "127.0.0.1:+80" \
         eq "$RC/$(echo "$ERR" | grep -cF "invalid FCGI_SOCKET=\"$bad\"")" "2/1"
 done
 
-# start_tcp ADDRESS: a pool bound to it; sets PID.
+# start_tcp ADDRESS [VAR=VALUE...]: a pool bound to it; sets PID.
 start_tcp() {
-    cluster_pool_start "$1" "$log"
+    cluster_pool_start "$1" "$log" "${@:2}"
     PID=$POOL
     [ -n "$PID" ]
 }
@@ -119,6 +119,26 @@ check "every 201 is stored" eq \
     "$(grep -c '^201$' "$TMP_T/codes")"
 check "no file named after the address" test ! -e "$addr"
 check "the port is free again" eq "$(ss -Hltn "sport = :$fport" | wc -l)" 0
+
+# FCGI_WEB_SERVER_ADDRS (docs/cluster.md): libfcgi closes a connection
+# from any other address before a worker reads it.
+wport=$(stack_free_port)
+check "a pool that takes connections from 127.0.0.2 only starts" \
+    start_tcp "127.0.0.1:$wport" FCGI_WEB_SERVER_ADDRS=127.0.0.2
+only2=$PID
+check "nginx in front of it starts" nginx_to "127.0.0.1:$wport"
+served=$(grep -c '^booking-fcgi: GET /health ' "$log")
+req GET /health
+check "nginx, from 127.0.0.1, gets no answer from it ($STATUS)" \
+    bash -c "[ '$STATUS' = 502 ] || [ '$STATUS' = 503 ]"
+check "no worker read the request" eq "$(grep -c '^booking-fcgi: GET /health ' "$log")" "$served"
+check "it stops" stop_pid "$only2"
+check "a pool that takes them from 127.0.0.1 starts" \
+    start_tcp "127.0.0.1:$wport" FCGI_WEB_SERVER_ADDRS=10.9.9.9,127.0.0.1
+only1=$PID
+req GET /health
+check "it answers nginx" eq "$STATUS" 200
+check "it stops" stop_pid "$only1"
 
 # IPv6, where the loopback has it.
 if ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/'; then
