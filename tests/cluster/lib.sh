@@ -45,14 +45,16 @@ cluster_nginx_conf() {
 # workers unless the VARs say otherwise) bound to ADDRESS, as
 # APP_DATABASE_URL's role, its log appended to LOG; sets POOL to the
 # master's pid once it says that it listens (empty if it does not within
-# 5 s), and adds it to POOLS.
+# 5 s), and adds it to POOLS. With POOL_EXEC set (make test-cluster:
+# "host_exec app1"), it is run under that command.
 POOLS=()
 cluster_pool_start() {
     local addr=$1 log=$2 line before
     shift 2
     line="booking-fcgi: listening on TCP $addr"
     before=$(grep -cxF "$line" "$log" 2>/dev/null)
-    env DATABASE_URL="${APP_DATABASE_URL:-$DATABASE_URL}" FCGI_SOCKET="$addr" \
+    # shellcheck disable=SC2086
+    ${POOL_EXEC:-} env DATABASE_URL="${APP_DATABASE_URL:-$DATABASE_URL}" FCGI_SOCKET="$addr" \
         WORKERS=2 "$@" "$STACK_ROOT/$BUILD/booking-fcgi" >/dev/null 2>>"$log" &
     POOL=$!
     POOLS+=("$POOL")
