@@ -30,13 +30,15 @@ LIBS         = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRC  := fcgi/auth.c fcgi/authfail.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \
             fcgi/db.c fcgi/db_bookings.c fcgi/db_channels.c \
-            fcgi/db_expire.c fcgi/db_shows.c \
-            fcgi/envfile.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
+            fcgi/db_expire.c fcgi/db_listen.c fcgi/db_seats.c fcgi/db_shows.c \
+            fcgi/envfile.c fcgi/events_publish.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
             fcgi/jsoncanon.c \
             fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
             fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/sha256.c \
-            fcgi/seatmap.c fcgi/seating.c fcgi/shows.c fcgi/token.c \
+            fcgi/seatadmin.c fcgi/seatmap.c fcgi/seating.c fcgi/shows.c \
+            fcgi/textbuf.c \
+            fcgi/token.c \
             fcgi/worker.c
 LIB_OBJ  := $(LIB_SRC:fcgi/%.c=$(BUILD)/%.o) $(BUILD)/openapi_doc.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -45,7 +47,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all test check run migrate unit clean install uninstall deps
 .PHONY: verify-units run-build test-build
 
-all: $(BUILD)/booking-fcgi $(BUILD)/booking-expire
+all: $(BUILD)/booking-fcgi $(BUILD)/booking-expire $(BUILD)/booking-events
 
 $(BUILD)/%.o: fcgi/%.c
 	@mkdir -p $(@D)
@@ -67,6 +69,10 @@ $(BUILD)/booking-fcgi: $(BUILD)/main.o $(BUILD)/libbooking.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/booking-expire: $(BUILD)/expire.o $(BUILD)/libbooking.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The live seat map's relay: LISTEN seat_events, POST to nchan.
+$(BUILD)/booking-events: $(BUILD)/events.o $(BUILD)/libbooking.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbooking.a
@@ -116,7 +122,8 @@ verify-units:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(BUILD)/expire.d $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/main.d $(BUILD)/expire.d $(BUILD)/events.d \
+    $(UNIT_BIN:=.d)
 
 # make fuzz, make fuzz-regress (libFuzzer harnesses, built with clang)
 include tests/fuzz/fuzz.mk

@@ -32,7 +32,7 @@ static const char *const book_fields[] = {
 
 /* The members "best_available" takes. */
 static const char *const best_fields[] = {
-    "together", "categories", "sections", NULL,
+    "together", "categories", "sections", "accessible", NULL,
 };
 
 /* "seats": at most this many labels in one request. */
@@ -149,13 +149,11 @@ static int bookings_client_or_reply(struct handler_ctx *ctx,
     struct db_owner *owner, char *client, size_t size);
 static int bookings_customer_or_reply(json_object *body,
     struct db_owner *owner, struct response *res);
-static int bookings_hold_or_reply(json_object *body, int *hold,
-    struct response *res);
 static int bookings_label_ok(const char *s, size_t len);
 static int bookings_names_or_reply(json_object *spec, const char *name,
     size_t max, struct response *res);
 static int bookings_best_or_reply(json_object *body, int has_seats,
-    const char **best, struct response *res);
+    int64_t seats, const char **best, struct response *res);
 static int bookings_seats_or_reply(json_object *body, char **labels,
     int64_t *count, struct response *res);
 
@@ -182,6 +180,7 @@ emit_booking(const struct db_booking *b)
     if (b->seats != NULL) {
         json_put_new(o, "seats", json_tokener_parse(b->seats));
         json_put_new(o, "price", json_object_new_int64(b->price));
+        json_put_new(o, "adjacent", json_object_new_boolean(b->adjacent));
     }
     return o;
 }
@@ -269,7 +268,7 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
 }
 
 /* The optional "hold": a boolean; absent or null mean false. */
-static int
+int
 bookings_hold_or_reply(json_object *body, int *hold, struct response *res)
 {
     json_object *v;
@@ -407,16 +406,13 @@ bookings_customer_or_reply(json_object *body, struct db_owner *owner,
 void
 bookings_create(struct handler_ctx *ctx)
 {
-    struct db_booking  booking = { 0 };
     struct db_owner    owner = { 0 };
-    struct idempotency idem;
-    char               scope[IDEMPOTENCY_SCOPE_MAX], token[TOKEN_MAX];
-    char              *canon = NULL, *labels = NULL;
+    char               scope[IDEMPOTENCY_SCOPE_MAX];
+    char              *labels = NULL;
     const char        *best = NULL;
     json_object       *body;
     int64_t            show_id, seats;
     int                hold;
-    enum book_result   r;
 
     if (bookings_client_or_reply(ctx, &owner, scope, sizeof(scope)) < 0
         || (body = json_body_parse_or_reply(ctx->req, ctx->res)) == NULL)
@@ -425,49 +421,75 @@ bookings_create(struct handler_ctx *ctx)
         || json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1,
                                    &show_id, ctx->res) < 0
         || bookings_seats_or_reply(body, &labels, &seats, ctx->res) < 0
-        || bookings_best_or_reply(body, labels != NULL, &best, ctx->res) < 0
+        || bookings_best_or_reply(body, labels != NULL, seats, &best,
+                                  ctx->res) < 0
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
         || bookings_customer_or_reply(body, &owner, ctx->res) < 0)
         goto out;
+    owner.seats = labels;
+    owner.best = best;
+    bookings_book(ctx, body, &owner, scope, show_id, seats, hold);
+
+out:
+    free(labels);
+    json_object_put(body);
+}
+
+/*
+ * Book seats seats of show show_id for owner (who asks; owner->seats or
+ * owner->best say which seats, for a seated show), held when hold, and
+ * answer: the booking transaction under the request's Idempotency-Key,
+ * scoped to scope, with body (parsed, checked) as its fingerprint, so
+ * that POST /book and the admin's assignment (seatadmin.c) are one path.
+ * An anonymous client's MAX_SEATS_PER_BOOKING is checked here.
+ */
+void
+bookings_book(struct handler_ctx *ctx, json_object *body,
+    struct db_owner *owner, const char *scope, int64_t show_id,
+    int64_t seats, int hold)
+{
+    struct db_booking  booking = { 0 };
+    struct idempotency idem;
+    char               token[TOKEN_MAX];
+    char              *canon;
+    enum book_result   r;
+
     /* a retry is the same request if its body holds the same values */
     if ((canon = json_canonical(body)) == NULL) {
         route_reply_db_failure(ctx, DB_ERROR);
-        goto out;
+        return;
     }
     if (idempotency_key_or_reply(ctx->req, scope,
             ctx->cfg->secret_key, canon, &idem, ctx->res) < 0)
         goto out;
     idem.db.legacy_body = ctx->req->body;
-    if (!owner.admin && !owner.channel && ctx->cfg->max_seats_per_booking > 0
+    if (!owner->admin && !owner->channel
+        && ctx->cfg->max_seats_per_booking > 0
         && seats > ctx->cfg->max_seats_per_booking) {
         bookings_reply(ctx, BOOK_OP_CREATE, BOOK_SEAT_LIMIT, &booking, &idem,
             "");
         goto out;
     }
-    if (bookings_token_new(&idem, &owner, token) < 0) {
+    if (bookings_token_new(&idem, owner, token) < 0) {
         fprintf(stderr, "booking-fcgi: request_id=%s getrandom() failed: "
             "%s\n", ctx->req->request_id, strerror(errno));
         route_reply_db_failure(ctx, DB_ERROR);
         goto out;
     }
-    owner.seats = labels;
-    owner.best = best;
     r = db_booking_run(ctx->db, &idem.db, BOOK_OP_CREATE, show_id, seats,
-        hold ? ctx->cfg->hold_ttl_seconds : 0, &owner, &booking);
+        hold ? ctx->cfg->hold_ttl_seconds : 0, owner, &booking);
     if (r == BOOK_UNAUTHORIZED)
         auth_failed(ctx);
-    bookings_token_replayed(&idem, &owner, token);
+    bookings_token_replayed(&idem, owner, token);
     /* the request's own: a replay's body names the same */
-    if (owner.customer_ref != NULL && booking.id != 0)
+    if (owner->customer_ref != NULL && booking.id != 0)
         snprintf(booking.customer_ref, sizeof(booking.customer_ref), "%s",
-            owner.customer_ref);
+            owner->customer_ref);
     bookings_reply(ctx, BOOK_OP_CREATE, r, &booking, &idem, token);
 
 out:
     db_booking_clear(&booking);
-    free(labels);
     free(canon);
-    json_object_put(body);
 }
 
 /*
@@ -506,14 +528,15 @@ bookings_names_or_reply(json_object *spec, const char *name, size_t max,
 
 /*
  * The optional "best_available": {"together" (a boolean, default true),
- * "categories" (names), "sections" (names)}, the service choosing
- * seat_count seats of a seated show; not beside "seats". *best points
- * into body (its JSON text), NULL when absent. Returns 0, or -1 after
- * answering.
+ * "categories" (names), "sections" (names), "accessible" (how many of
+ * the seats must be accessible places: 0 to seats)}, the service
+ * choosing seats seats of a seated show; not beside "seats". *best
+ * points into body (its JSON text), NULL when absent. Returns 0, or -1
+ * after answering.
  */
 static int
-bookings_best_or_reply(json_object *body, int has_seats, const char **best,
-    struct response *res)
+bookings_best_or_reply(json_object *body, int has_seats, int64_t seats,
+    const char **best, struct response *res)
 {
     json_object *spec, *v;
 
@@ -541,6 +564,15 @@ bookings_best_or_reply(json_object *body, int has_seats, const char **best,
             "field \"together\" must be true or false");
         return -1;
     }
+    if (json_object_object_get_ex(spec, "accessible", &v) && v != NULL
+        && (!json_object_is_type(v, json_type_int)
+            || json_object_get_int64(v) < 0
+            || json_object_get_int64(v) > seats)) {
+        response_error(res, 400, "invalid_value", "best_available.accessible",
+            "field \"accessible\" must be a whole number from 0 to "
+            "seat_count: how many of the seats must be accessible places");
+        return -1;
+    }
     *best = json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN);
     return 0;
 }
@@ -560,33 +592,33 @@ bookings_label_ok(const char *s, size_t len)
 }
 
 /*
- * The seats asked for: "seat_count" (1 to BOOKINGS_SEATS_MAX) for a show
- * sold by count; or "seats", 1 to BOOKINGS_LABELS_MAX distinct labels
- * of a seated show's seats, into *labels as a PostgreSQL array literal
- * (malloc'd; each label quoted, which its characters allow), with
- * "seat_count" optional beside it and then equal to their number.
- * Returns 0, or -1 after answering.
+ * "seats": 1 to BOOKINGS_LABELS_MAX distinct labels of a seated show's
+ * seats, into *labels as a PostgreSQL array literal (malloc'd; each
+ * label quoted, which its characters allow) and their number into *n.
+ * Absent: 400 missing_field. Returns 0, or -1 after answering.
  */
-static int
-bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
+int
+bookings_labels_or_reply(json_object *body, char **labels, int64_t *n,
     struct response *res)
 {
     json_object *arr, *v;
-    size_t       i, j, n, len, size, used = 0;
+    size_t       i, j, len, size, used = 0, count;
     char        *buf;
 
     *labels = NULL;
-    if (!json_object_object_get_ex(body, "seats", &arr) || arr == NULL)
-        return json_field_int_or_reply(body, "seat_count", 1,
-                                       BOOKINGS_SEATS_MAX, count, res);
+    if (!json_object_object_get_ex(body, "seats", &arr) || arr == NULL) {
+        response_error(res, 400, "missing_field", "seats",
+            "field \"seats\" is required");
+        return -1;
+    }
     if (!json_object_is_type(arr, json_type_array)
-        || (n = json_object_array_length(arr)) == 0
-        || n > BOOKINGS_LABELS_MAX) {
+        || (count = json_object_array_length(arr)) == 0
+        || count > BOOKINGS_LABELS_MAX) {
         response_error(res, 400, "invalid_value", "seats",
             "field \"seats\" must be an array of 1 to 1000 seat labels");
         return -1;
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < count; i++) {
         v = json_object_array_get_idx(arr, i);
         if (!json_object_is_type(v, json_type_string)
             || !bookings_label_ok(json_object_get_string(v),
@@ -604,25 +636,14 @@ bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
                 return -1;
             }
     }
-    if (json_object_object_get_ex(body, "seat_count", &v) && v != NULL) {
-        if (json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
-                                    count, res) < 0)
-            return -1;
-        if (*count != (int64_t) n) {
-            response_error(res, 400, "invalid_value", "seat_count",
-                "field \"seat_count\" must be the number of \"seats\"");
-            return -1;
-        }
-    }
-    *count = (int64_t) n;
-    size = n * (96 + 3) + 3;
+    size = count * (96 + 3) + 3;
     if ((buf = malloc(size)) == NULL) {
         response_error(res, 500, "internal_error", NULL,
             "an internal error occurred; it has been logged");
         return -1;
     }
     buf[used++] = '{';
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < count; i++) {
         v = json_object_array_get_idx(arr, i);
         len = (size_t) json_object_get_string_len(v);
         if (i > 0)
@@ -635,7 +656,43 @@ bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
     buf[used++] = '}';
     buf[used] = '\0';
     *labels = buf;
+    *n = (int64_t) count;
     return 0;
+}
+
+/*
+ * The seats asked for: "seat_count" (1 to BOOKINGS_SEATS_MAX) for a show
+ * sold by count; or "seats" (bookings_labels_or_reply()), with
+ * "seat_count" optional beside it and then equal to their number.
+ * Returns 0, or -1 after answering.
+ */
+static int
+bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
+    struct response *res)
+{
+    json_object *v;
+    int64_t      n;
+
+    *labels = NULL;
+    if (!json_object_object_get_ex(body, "seats", &v) || v == NULL)
+        return json_field_int_or_reply(body, "seat_count", 1,
+                                       BOOKINGS_SEATS_MAX, count, res);
+    if (bookings_labels_or_reply(body, labels, &n, res) < 0)
+        return -1;
+    *count = n;
+    if (!json_object_object_get_ex(body, "seat_count", &v) || v == NULL)
+        return 0;
+    if (json_field_int_or_reply(body, "seat_count", 1, BOOKINGS_SEATS_MAX,
+                                count, res) < 0)
+        goto fail;
+    if (*count == n)
+        return 0;
+    response_error(res, 400, "invalid_value", "seat_count",
+        "field \"seat_count\" must be the number of \"seats\"");
+fail:
+    free(*labels);
+    *labels = NULL;
+    return -1;
 }
 
 /*

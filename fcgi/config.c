@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "sha256.h"
@@ -24,6 +25,7 @@ static int config_secrets(struct config *cfg);
 static int config_deadline(struct config *cfg);
 static int config_socket_addr(const char *value, const char *colon,
     long port, struct sockaddr_storage *sa, socklen_t *len);
+static int config_events_socket(struct config *cfg);
 
 /*
  * Parse value as an integer in [min, max] in the given base. On failure
@@ -300,7 +302,31 @@ config_deadline(struct config *cfg)
 }
 
 /*
- * Fill cfg from the environment for the server or for booking-expire.
+ * booking-events: EVENTS_SOCKET, the unix socket of nginx's nchan
+ * publisher (default /run/booking-events/events.sock), an absolute path short
+ * enough for a sockaddr_un.
+ */
+static int
+config_events_socket(struct config *cfg)
+{
+    struct sockaddr_un sun;
+    const char        *path = getenv("EVENTS_SOCKET");
+
+    if (path == NULL || path[0] == '\0')
+        path = "/run/booking-events/events.sock";
+    if (path[0] != '/' || strlen(path) >= sizeof(sun.sun_path)) {
+        fprintf(stderr, "booking: invalid EVENTS_SOCKET=\"%s\": expected "
+            "an absolute path of at most %zu bytes\n", path,
+            sizeof(sun.sun_path) - 1);
+        return -1;
+    }
+    cfg->events_socket = path;
+    return 0;
+}
+
+/*
+ * Fill cfg from the environment for the server, booking-expire or
+ * booking-events.
  * Returns 0, or -1 after naming the bad variable on stderr (the caller
  * exits with status 2).
  */
@@ -327,6 +353,8 @@ config_load(struct config *cfg, enum config_for who)
     /* FAILED_RETENTION_DAYS=0 is refused, not read as "for ever" or
      * "at once": no setting lets FAILED rows grow without bound, and
      * failed_bookings_prune() keeps a day at least. */
+    if (who == CONFIG_EVENTS)
+        return config_events_socket(cfg);
     if (who == CONFIG_EXPIRE)
         return config_env_int("EXPIRE_BATCH", 1000, 1, 100000, 10,
                               &cfg->expire_batch) < 0

@@ -10,7 +10,7 @@
 #define CONFIG_TOKEN_MAX 256
 
 /* Which program is reading: each needs and checks only its own settings. */
-enum config_for { CONFIG_SERVER, CONFIG_EXPIRE };
+enum config_for { CONFIG_SERVER, CONFIG_EXPIRE, CONFIG_EVENTS };
 
 struct config {
     const char *database_url;    /* libpq URI or conninfo */
@@ -38,6 +38,7 @@ struct config {
     int         expire_batch;        /* holds released per transaction */
     int         failed_retention_days;   /* FAILED bookings kept, days */
     int         idem_refused_seconds;    /* keys of refused requests kept */
+    const char *events_socket;   /* booking-events: nginx's publisher */
     char        admin_token[CONFIG_TOKEN_MAX];
     size_t      admin_token_len;
     /* Keys what the database must not open by itself: SECRET_KEY's

@@ -14,7 +14,7 @@
 /* Every statement the worker runs, prepared once per connection. */
 static const struct db_stmt *const db_stmt_sets[] = {
     db_stmts_core, db_stmts_shows, db_stmts_bookings, db_stmts_channels,
-    db_stmts_expire,
+    db_stmts_expire, db_stmts_seats,
 };
 
 const struct db_stmt db_stmts_core[] = {
@@ -29,14 +29,12 @@ static int db_ready(struct db *db);
 static int db_idle_ok(struct db *db);
 static void db_notice(void *arg, const char *message);
 static void db_drop(struct db *db);
-static void db_set_error(struct db *db, const char *call, const char *msg);
 static int db_session_set(struct db *db);
 static int db_prepare(struct db *db, const struct db_stmt *stmt);
 static int db_connect_poll(struct db *db);
 static int db_reconnect(struct db *db);
 static int64_t db_left(const struct db *db);
 static int db_wait(struct db *db, short events, short *revents);
-static PGresult *db_collect(struct db *db, int *timed_out);
 static void db_abandon(struct db *db);
 static void *db_cancel_run(void *arg);
 static int db_hexval(char c);
@@ -65,7 +63,7 @@ db_drop(struct db *db)
     db->conn = NULL;
 }
 
-static void
+void
 db_set_error(struct db *db, const char *call, const char *msg)
 {
     size_t n;
@@ -300,7 +298,7 @@ db_wait(struct db *db, short events, short *revents)
  * commit that failed, wins), or NULL with *timed_out set when the
  * deadline passed: the connection is then abandoned (db_abandon).
  */
-static PGresult *
+PGresult *
 db_collect(struct db *db, int *timed_out)
 {
     PGresult *res, *keep = NULL;
@@ -626,7 +624,31 @@ db_status_of(enum db_exec_status st)
 int64_t
 db_int(const PGresult *res, int row, int col)
 {
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+    const char *s = PQgetvalue(res, row, col);
+    uint64_t    v = 0;
+    int         neg = *s == '-';
+
+    /* PostgreSQL's own decimal text of an integer: digits, maybe a sign.
+     * Read by hand: strtoll's locale and base handling were a tenth of a
+     * page of shows in the worker. */
+    for (s += neg; *s >= '0' && *s <= '9'; s++)
+        v = v * 10 + (uint64_t) (*s - '0');
+    return neg ? (int64_t) (0 - v) : (int64_t) v;
+}
+
+/*
+ * A text column into buf (size bytes, NUL-terminated), cut short if it
+ * does not fit, without printf's parsing of a format.
+ */
+void
+db_copy_text(const PGresult *res, int row, int col, char *buf, size_t size)
+{
+    size_t n = (size_t) PQgetlength(res, row, col);
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, PQgetvalue(res, row, col), n);
+    buf[n] = '\0';
 }
 
 /*

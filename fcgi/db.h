@@ -3,8 +3,8 @@
 
 /*
  * The worker's one PostgreSQL connection and every statement it runs:
- * db.c (the connection), db_shows.c, db_bookings.c, db_expire.c (the
- * statements, by resource). Only they include libpq-fe.h (through
+ * db.c (the connection), db_shows.c, db_bookings.c, db_expire.c,
+ * db_channels.c, db_seats.c (the statements, by resource). Only they include libpq-fe.h (through
  * db_exec.h); callers get statuses and plain structs.
  */
 
@@ -16,7 +16,7 @@
 
 #define DB_ERR_LEN       256
 #define DB_NAME_MAX      (200 * 4 + 1)   /* 200 characters of UTF-8 */
-#define DB_STATUS_MAX    16
+#define DB_STATUS_MAX    24      /* "not_enough_adjacent" and its NUL */
 
 struct pg_conn;
 
@@ -102,6 +102,7 @@ struct db_booking {
                                    array (malloc'd; db_booking_clear());
                                    NULL for one by count */
     int64_t price;              /* and their prices in all */
+    int     adjacent;           /* and they are next to each other */
 };
 
 /* A write's Idempotency-Key, and what fingerprints its request. */
@@ -164,7 +165,26 @@ struct db_channel {
 };
 
 typedef int db_show_fn(const struct db_show *show, void *arg);
+/* What blocking or unblocking a seated show's seats came to (db_seats.c). */
+enum seats_result {
+    SEATS_OK = 0,
+    SEATS_NOT_FOUND,        /* no such show */
+    SEATS_NOT_SEATED,       /* a show sold by count */
+    SEATS_UNKNOWN_SEATS,    /* labels the show lacks: the seats listed */
+    SEATS_TAKEN,            /* block: seats held or sold, the seats listed */
+    SEATS_UNKNOWN_CHANNEL,  /* block: no live channel has that id */
+    SEATS_RESULTS
+};
+
+/* A seat, as blocking and unblocking answer it. */
+struct db_seat {
+    const char *label;
+    char        state;          /* as on the map: f, h, s, b; 0: unknown */
+    int64_t     channel_id;     /* kept for this channel; 0: none */
+};
+
 typedef int db_channel_fn(const struct db_channel *channel, void *arg);
+typedef int db_seat_fn(const struct db_seat *seat, void *arg);
 
 void db_init(struct db *db, const struct config *cfg,
     const char *application_name);
@@ -201,6 +221,9 @@ enum db_status db_channel_list(struct db *db, int limit, db_channel_fn *fn,
 enum db_status db_channel_revoke(struct db *db, int64_t id,
     struct db_channel *out);
 void db_booking_clear(struct db_booking *b);
+enum db_status db_seats_block(struct db *db, int64_t show_id,
+    const char *labels, int block, int64_t channel_id,
+    enum seats_result *result, db_seat_fn *fn, void *arg);
 enum db_status db_seat_map(struct db *db, int64_t id, char **layout,
     char **states);
 enum db_status db_booking_get(struct db *db, int64_t id,

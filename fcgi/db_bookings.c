@@ -31,7 +31,8 @@ const struct db_stmt db_stmts_bookings[] = {
       /* booking's is not yet visible here, and the request names it */ \
       "       (SELECT b.customer_ref FROM bookings b" \
       "         WHERE '" op "' <> 'book' AND b.id = (k.r).id)," \
-      "       k.seat_labels::text, k.price" \
+      "       k.seat_labels::text, k.price," \
+      "       seats_adjacent((k.r).show_id, k.seat_labels)" \
       " FROM booking_run($1::text, $2::text," \
       "                  $3::text || E'\\n' || $4::text, '" op "'," \
       "                  $5::int8,"   /* show id (book), booking id */ \
@@ -63,7 +64,7 @@ const struct db_stmt db_stmts_bookings[] = {
     /* one probe, whether the id is unknown or the token wrong */
     [BOOKING_GET] = { "booking_get",
       "SELECT (booking_view('ok', b)).*, b.customer_ref, s.labels::text,"
-      "       s.price FROM bookings b"
+      "       s.price, seats_adjacent(b.show_id, s.labels) FROM bookings b"
       "  LEFT JOIN LATERAL booking_seats(b.id) s ON b.seats IS NOT NULL"
       " WHERE id = $1::int8"
       "   AND ($3::bool OR token_hash = $2::bytea"     /* admin, token */
@@ -137,18 +138,21 @@ db_row_booking(const PGresult *res, int row, struct db_booking *out)
  * after a replay holds the sealed token that the first request stored.
  */
 /*
- * A seated booking's labels (a JSON array, column col) and price (the
- * next column) into b; nothing for a booking by count (NULL).
+ * A seated booking's labels (a JSON array, column col), price and
+ * whether its seats are next to each other (the next two columns) into
+ * b; nothing for a booking by count (NULL).
  */
 static void
 db_booking_seats(const PGresult *res, int col, struct db_booking *b)
 {
     b->seats = NULL;
     b->price = 0;
+    b->adjacent = 0;
     if (PQgetisnull(res, 0, col))
         return;
     b->seats = strdup(PQgetvalue(res, 0, col));
     b->price = PQgetisnull(res, 0, col + 1) ? 0 : db_int(res, 0, col + 1);
+    b->adjacent = strcmp(PQgetvalue(res, 0, col + 2), "t") == 0;
 }
 
 /* Free what db_booking_run() and db_booking_get() gave b. */
@@ -209,7 +213,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
         goto out;
     }
-    if (PQntuples(res) != 1 || PQnfields(res) != 13) {
+    if (PQntuples(res) != 1 || PQnfields(res) != 14) {
         snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
             "columns", stmt->name, PQntuples(res), PQnfields(res));
         goto out;

@@ -3,8 +3,8 @@
 
 /*
  * Inside the database layer: how db.c and the resource files (db_shows.c,
- * db_bookings.c, db_channels.c, db_expire.c) declare and run their
- * statements. Only
+ * db_bookings.c, db_channels.c, db_expire.c, db_seats.c) declare and run
+ * their statements. Only
  * those files include this header, and with it libpq-fe.h; everyone
  * else uses db.h.
  */
@@ -46,6 +46,7 @@ extern const struct db_stmt db_stmts_shows[];
 extern const struct db_stmt db_stmts_bookings[];
 extern const struct db_stmt db_stmts_expire[];
 extern const struct db_stmt db_stmts_channels[];
+extern const struct db_stmt db_stmts_seats[];
 
 PGresult *db_exec(struct db *db, const struct db_stmt *stmt, int nparams,
     const char *const *params, enum db_exec_status *st);
@@ -55,7 +56,13 @@ PGresult *db_exec_keyed(struct db *db, const struct db_stmt *stmt,
     int keyed, int nparams, const char *const *params,
     enum db_exec_status *st);
 enum db_status db_status_of(enum db_exec_status st);
+/* For a statement that cannot be prepared (LISTEN, db_listen.c): the
+ * results of what was sent, and the error kept as db.c keeps its own. */
+PGresult *db_collect(struct db *db, int *timed_out);
+void db_set_error(struct db *db, const char *call, const char *msg);
 int64_t db_int(const PGresult *res, int row, int col);
+void db_copy_text(const PGresult *res, int row, int col, char *buf,
+    size_t size);
 void db_hex(const uint8_t *in, size_t len, char *out);
 int db_unhex(const char *in, uint8_t *out, size_t len);
 size_t db_unhex_any(const char *in, uint8_t *out, size_t max);

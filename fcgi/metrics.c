@@ -18,7 +18,9 @@ static const char *const metrics_route_names[METRICS_ROUTES] = {
     "/bookings/{id}/confirm", "/bookings/{id}/cancel",
     "/bookings/{id}/extend", "/admin/keys",
     "/admin/keys/{id}", "/health",
-    "/metrics", "/openapi.json", "/shows/{id}/seats", "other",
+    "/metrics", "/openapi.json", "/shows/{id}/seats",
+    "/admin/shows/{id}/seats/block", "/admin/shows/{id}/seats/unblock",
+    "/admin/shows/{id}/seats/assign", "other",
 };
 
 /* Every status a worker answers; index METRICS_STATUSES - 1 is "other". */
@@ -36,9 +38,6 @@ static const int64_t metrics_bounds_us[METRICS_BUCKETS] = {
 static const char *const metrics_outcome_names[METRICS_OUTCOMES] = {
     "confirmed", "held", "sold_out", "failed",
 };
-
-static int metrics_printf(struct metrics_text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 void
 metrics_request(struct metrics *m, int route, int status, int64_t duration_us)
@@ -132,33 +131,7 @@ metrics_zero(struct metrics *m)
         M_STORE(&p[i], 0);
 }
 
-/* Append to t, growing it; -1 when out of memory. */
-static int
-metrics_printf(struct metrics_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int     n;
-    char   *p;
-
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return -1;
-        if ((size_t) n < t->cap - t->len) {
-            t->len += (size_t) n;
-            return 0;
-        }
-        p = realloc(t->buf, t->cap * 2 + (size_t) n + 1);
-        if (p == NULL)
-            return -1;
-        t->buf = p;
-        t->cap = t->cap * 2 + (size_t) n + 1;
-    }
-}
-
-#define P(...) do { if (metrics_printf(t, __VA_ARGS__) < 0) return -1; } while (0)
+#define P(...) do { if (textbuf_printf(t, __VA_ARGS__) < 0) return -1; } while (0)
 
 /*
  * The exposition text (format 0.0.4) of the pool's totals. Series with
@@ -166,7 +139,7 @@ metrics_printf(struct metrics_text *t, const char *fmt, ...)
  * so that every name is there from the first scrape.
  */
 int
-metrics_render(struct metrics_text *t, const struct metrics *m,
+metrics_render(struct textbuf *t, const struct metrics *m,
     const struct metrics_pool *pool, int64_t holds_expired)
 {
     int r, s, b;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textbuf.h"
+
 /* The routes, as counted: the route table's order, then ours. */
 enum metrics_route {
     METRICS_ROUTE_ADMIN_SHOW = 0,
@@ -27,6 +29,9 @@ enum metrics_route {
     METRICS_ROUTE_METRICS,
     METRICS_ROUTE_OPENAPI,
     METRICS_ROUTE_SEATS,
+    METRICS_ROUTE_SEATS_BLOCK,
+    METRICS_ROUTE_SEATS_UNBLOCK,
+    METRICS_ROUTE_SEATS_ASSIGN,
     METRICS_ROUTE_OTHER,        /* 404 and 405: no route matched */
     METRICS_ROUTES
 };
@@ -77,13 +82,8 @@ void metrics_auth(struct metrics *m, int refused);
 void metrics_add(struct metrics *sum, const struct metrics *m);
 void metrics_zero(struct metrics *m);
 
-struct metrics_text {
-    char  *buf;
-    size_t len, cap;
-};
-
 /* The exposition text; expired holds come from the database (-1: unknown). */
-int metrics_render(struct metrics_text *out, const struct metrics *sum,
+int metrics_render(struct textbuf *out, const struct metrics *sum,
     const struct metrics_pool *pool, int64_t holds_expired);
 
 #endif

@@ -16,7 +16,7 @@ observe_metrics(struct handler_ctx *ctx)
 {
     struct metrics      sum;
     struct metrics_pool pool;
-    struct metrics_text *t = ctx->metrics_text;
+    struct textbuf *t = ctx->text;
     int64_t             expired = -1;
 
     if (ctx->board == NULL || t == NULL) {

@@ -10,6 +10,7 @@
 #include "health.h"
 #include "metrics.h"
 #include "observe.h"
+#include "seatadmin.h"
 #include "seatmap.h"
 #include "shows.h"
 
@@ -40,6 +41,12 @@ static const struct route routes[] = {
     { "GET",  "/metrics",        observe_metrics, METRICS_ROUTE_METRICS },
     { "GET",  "/openapi.json",   observe_openapi, METRICS_ROUTE_OPENAPI },
     { "GET",  "/shows/{id}/seats", seatmap_get, METRICS_ROUTE_SEATS },
+    { "POST", "/admin/shows/{id}/seats/block", seatadmin_block,
+      METRICS_ROUTE_SEATS_BLOCK },
+    { "POST", "/admin/shows/{id}/seats/unblock", seatadmin_unblock,
+      METRICS_ROUTE_SEATS_UNBLOCK },
+    { "POST", "/admin/shows/{id}/seats/assign", seatadmin_assign,
+      METRICS_ROUTE_SEATS_ASSIGN },
 };
 
 #define ROUTES_N (sizeof(routes) / sizeof(routes[0]))

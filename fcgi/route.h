@@ -12,7 +12,7 @@
 
 struct authfail_table;
 struct metrics;
-struct metrics_text;
+struct textbuf;
 struct scoreboard;
 
 struct handler_ctx {
@@ -24,7 +24,8 @@ struct handler_ctx {
     int                   route;   /* enum metrics_route: set by dispatch */
     struct metrics       *metrics; /* this worker's counters; may be NULL */
     const struct scoreboard *board;    /* the pool's; may be NULL */
-    struct metrics_text  *metrics_text;    /* the worker's /metrics buffer */
+    struct textbuf       *text;    /* the worker's buffer for answers written
+                                      by hand (textbuf.h); may be NULL */
     /* failed authentications per address, the pool's; NULL: not counted */
     struct authfail_table *authfail;
 };

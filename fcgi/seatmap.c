@@ -6,33 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "textbuf.h"
 #include "sha256.h"
 
 #define SEATMAP_ETAG_MAX 40
-
-static int seatmap_put(struct metrics_text *t, const char *s, size_t n);
-
-/* Append n bytes of s to t, growing it: 0, or -1 out of memory. */
-static int
-seatmap_put(struct metrics_text *t, const char *s, size_t n)
-{
-    size_t cap = t->cap;
-    char  *buf;
-
-    while (t->len + n + 1 > cap)
-        cap = cap > 0 ? cap * 2 : 4096;
-    if (cap != t->cap) {
-        if ((buf = realloc(t->buf, cap)) == NULL)
-            return -1;
-        t->buf = buf;
-        t->cap = cap;
-    }
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
-    return 0;
-}
 
 /*
  * 200 {"show_id", "layout", "states"}: the layout as stored (it never
@@ -47,7 +24,7 @@ seatmap_put(struct metrics_text *t, const char *s, size_t n)
 void
 seatmap_get(struct handler_ctx *ctx)
 {
-    struct metrics_text *t = ctx->metrics_text;   /* the worker's buffer */
+    struct textbuf *t = ctx->text;   /* the worker's buffer */
     char                *layout, *states, head[64];
     char                 etag[SEATMAP_ETAG_MAX];
     uint8_t              digest[SHA256_LEN];
@@ -82,11 +59,11 @@ seatmap_get(struct handler_ctx *ctx)
     t->len = 0;
     n = snprintf(head, sizeof(head), "{\"show_id\":%lld,\"layout\":",
         (long long) ctx->id);
-    if (seatmap_put(t, head, (size_t) n) < 0
-        || seatmap_put(t, layout, strlen(layout)) < 0
-        || seatmap_put(t, ",\"states\":\"", 11) < 0
-        || seatmap_put(t, states, strlen(states)) < 0
-        || seatmap_put(t, "\"}", 2) < 0) {
+    if (textbuf_put(t, head, (size_t) n) < 0
+        || textbuf_put(t, layout, strlen(layout)) < 0
+        || textbuf_put(t, ",\"states\":\"", 11) < 0
+        || textbuf_put(t, states, strlen(states)) < 0
+        || textbuf_put(t, "\"}", 2) < 0) {
         route_reply_db_failure(ctx, DB_ERROR);
         goto out;
     }

@@ -15,14 +15,16 @@
 #include "query.h"
 #include "rfc3339.h"
 #include "seating.h"
+#include "textbuf.h"
 
 struct shows_page {
-    json_object *array;
-    int          limit;
-    int          count;
-    int          more;          /* a row beyond limit exists */
-    int64_t      last_start_us;
-    int64_t      last_id;
+    struct textbuf *t;          /* the JSON array, written as it comes */
+    int             limit;
+    int             count;
+    int             more;       /* a row beyond limit exists */
+    int             failed;     /* out of memory */
+    int64_t         last_start_us;
+    int64_t         last_id;
 };
 
 /* The members POST /admin/show takes; any other is 400 unknown_field. */
@@ -33,7 +35,8 @@ static const char *const show_fields[] = {
     NULL,
 };
 
-static json_object *emit_show(const struct db_show *show, int created);
+static json_object *emit_show_created(const struct db_show *show);
+static int shows_write(struct textbuf *t, const struct db_show *show);
 static int shows_cap_or_reply(json_object *body, int64_t *cap,
     struct response *res);
 static int shows_page_add(const struct db_show *show, void *arg);
@@ -43,11 +46,11 @@ static int shows_list_params_or_reply(const char *query, int *limit,
     int *has_cursor, int64_t *start_us, int64_t *id, struct response *res);
 
 /*
- * A show as JSON. The create answer reports booked_seats, the read
- * answers available_seats, as the seed API had it.
+ * A created show as JSON: booked_seats, as the seed API had it (the
+ * reads answer available_seats: shows_write()).
  */
 static json_object *
-emit_show(const struct db_show *show, int created)
+emit_show_created(const struct db_show *show)
 {
     json_object *o = json_object_new_object();
     char         start[RFC3339_MAX];
@@ -58,16 +61,42 @@ emit_show(const struct db_show *show, int created)
     json_put_new(o, "start_time", json_object_new_string(start));
     json_put_new(o, "total_seats",
         json_object_new_int64(show->total_seats));
-    if (created)
-        json_put_new(o, "booked_seats",
-            json_object_new_int64(show->booked_seats));
-    else
-        json_put_new(o, "available_seats",
-            json_object_new_int64(show->available_seats));
+    json_put_new(o, "booked_seats",
+        json_object_new_int64(show->booked_seats));
     if (show->max_per_customer > 0)
         json_put_new(o, "max_seats_per_customer",
             json_object_new_int64(show->max_per_customer));
     return o;
+}
+
+/*
+ * A show as GET /shows and GET /shows/{id} answer it, written into t
+ * with no json-c object per show (a page has a thousand); the members
+ * in json-c's order (id, name, start_time, total_seats, available_seats,
+ * max_seats_per_customer when capped). 0, or -1 out of memory.
+ */
+static int
+shows_write(struct textbuf *t, const struct db_show *show)
+{
+    char start[RFC3339_MAX];
+
+    rfc3339_format(show->start_us, start, sizeof(start));
+    if (textbuf_put(t, "{\"id\":", 6) < 0
+        || textbuf_int(t, show->id) < 0
+        || textbuf_put(t, ",\"name\":", 8) < 0
+        || textbuf_json_string(t, show->name) < 0
+        || textbuf_put(t, ",\"start_time\":\"", 15) < 0
+        || textbuf_put(t, start, strlen(start)) < 0
+        || textbuf_put(t, "\",\"total_seats\":", 16) < 0
+        || textbuf_int(t, show->total_seats) < 0
+        || textbuf_put(t, ",\"available_seats\":", 19) < 0
+        || textbuf_int(t, show->available_seats) < 0)
+        return -1;
+    if (show->max_per_customer > 0
+        && (textbuf_put(t, ",\"max_seats_per_customer\":", 26) < 0
+            || textbuf_int(t, show->max_per_customer) < 0))
+        return -1;
+    return textbuf_put(t, "}", 1);
 }
 
 /* The optional "max_seats_per_customer": absent or null is no cap (0). */
@@ -169,7 +198,7 @@ shows_create(struct handler_ctx *ctx)
     answer = json_object_new_object();
     json_object_object_add(answer, "message",
         json_object_new_string("Show created successfully"));
-    json_object_object_add(answer, "show", emit_show(&show, 1));
+    json_object_object_add(answer, "show", emit_show_created(&show));
     response_json(res, 201, answer);
     response_header(res, "Location: /shows/%lld", (long long) show.id);
 
@@ -222,7 +251,13 @@ shows_get(struct handler_ctx *ctx)
         route_reply_db_failure(ctx, st);
         return;
     }
-    response_json(ctx->res, 200, emit_show(&show, 0));
+    ctx->text->len = 0;
+    if (shows_write(ctx->text, &show) < 0) {
+        route_reply_db_failure(ctx, DB_ERROR);
+        return;
+    }
+    response_text(ctx->res, 200, "application/json", ctx->text->buf,
+        ctx->text->len);
 }
 
 /*
@@ -286,7 +321,11 @@ shows_page_add(const struct db_show *show, void *arg)
         page->more = 1;
         return 1;
     }
-    json_object_array_add(page->array, emit_show(show, 0));
+    if ((page->count > 0 && textbuf_put(page->t, ",", 1) < 0)
+        || shows_write(page->t, show) < 0) {
+        page->failed = 1;
+        return 1;
+    }
     page->count++;
     page->last_start_us = show->start_us;
     page->last_id = show->id;
@@ -300,7 +339,7 @@ shows_page_add(const struct db_show *show, void *arg)
 void
 shows_list(struct handler_ctx *ctx)
 {
-    struct shows_page page = { NULL, 0, 0, 0, 0, 0 };
+    struct shows_page page = { ctx->text, 0, 0, 0, 0, 0, 0 };
     int64_t           start_us = 0, id = 0;
     int               limit, has_cursor;
     enum db_status    st;
@@ -308,17 +347,22 @@ shows_list(struct handler_ctx *ctx)
     if (shows_list_params_or_reply(ctx->req->query, &limit, &has_cursor,
                                    &start_us, &id, ctx->res) < 0)
         return;
-    page.array = json_object_new_array_ext(limit);
     page.limit = limit;
+    page.t->len = 0;
+    if (textbuf_put(page.t, "[", 1) < 0) {
+        route_reply_db_failure(ctx, DB_ERROR);
+        return;
+    }
     /* One row more than asked tells whether a next page exists. */
     st = db_show_list(ctx->db, has_cursor, start_us, id, limit + 1,
         shows_page_add, &page);
+    if (st == DB_OK && (page.failed || textbuf_put(page.t, "]", 1) < 0))
+        st = DB_ERROR;
     if (st != DB_OK) {
-        json_object_put(page.array);
         route_reply_db_failure(ctx, st);
         return;
     }
-    response_json(ctx->res, 200, page.array);
+    response_text(ctx->res, 200, "application/json", page.t->buf, page.t->len);
     if (page.more)
         response_header(ctx->res, "Link: </shows?limit=%d&cursor=%lld_%lld>; "
             "rel=\"next\"", limit, (long long) page.last_start_us,

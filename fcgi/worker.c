@@ -64,7 +64,8 @@ struct worker {
     struct scoreboard   *board;         /* shared with the master */
     int                  entry;         /* ours in it */
     struct metrics      *metrics;       /* our counters in it */
-    struct metrics_text  metrics_text;  /* GET /metrics, kept for the next */
+    struct textbuf       text;      /* answers written by hand: /metrics,
+                                       a seat map, a page of shows; kept */
 };
 
 static int worker_signals(const sigset_t *stop);
@@ -598,7 +599,7 @@ worker_serve(struct worker *w, FCGX_Request *fr)
     ctx.metrics = w->metrics;
     ctx.board = w->board;
     ctx.authfail = scoreboard_authfail(w->board);
-    ctx.metrics_text = &w->metrics_text;
+    ctx.text = &w->text;
     route_dispatch(&ctx);
 
     worker_emit(fr, &req, &res);
@@ -763,7 +764,7 @@ out:
     if (w->sig_fd >= 0)
         close(w->sig_fd);
     db_cleanup(&w->db);
-    free(w->metrics_text.buf);
+    free(w->text.buf);
     free(w->body);
     free(w);
     return status;

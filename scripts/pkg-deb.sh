@@ -31,7 +31,8 @@ v=$("$root/usr/sbin/booking-fcgi" --version 2>&1 | grep -o '[0-9][0-9.]*[0-9]' |
 
 # Debian ships binaries stripped (the symbols would go in a -dbgsym).
 strip --strip-unneeded --remove-section=.comment --remove-section=.note \
-    "$root/usr/sbin/booking-fcgi" "$root/usr/sbin/booking-expire"
+    "$root/usr/sbin/booking-fcgi" "$root/usr/sbin/booking-expire" \
+    "$root/usr/sbin/booking-events"
 
 # Manual pages compressed, as Debian ships them.
 gzip -9n "$root"/usr/share/man/man8/*.8
@@ -64,7 +65,8 @@ done
 
 (
     cd "$stage"
-    dpkg-shlibdeps -Tdebian/substvars root/usr/sbin/booking-fcgi root/usr/sbin/booking-expire
+    dpkg-shlibdeps -Tdebian/substvars root/usr/sbin/booking-fcgi root/usr/sbin/booking-expire \
+        root/usr/sbin/booking-events
     dpkg-gencontrol -p$pkg -Proot -Tdebian/substvars -fdebian/files
 )
 mkdir -p "$(dirname "$out")"

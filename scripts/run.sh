@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make run: the whole service in the foreground on 127.0.0.1:${PORT:-8080},
-# and the sweeper every minute, as systemd runs it in production.
+# booking-events (the live seat map's relay) and the sweeper every
+# minute, as systemd runs them in production.
 # Without DATABASE_URL it starts a throwaway PostgreSQL cluster in .local/
 # (RUN_DIR=... elsewhere, for a second one from the same checkout).
 # Ctrl-C, SIGTERM or SIGHUP stops everything it started, and so does the
@@ -109,6 +110,7 @@ limits_note="production, as nginx/booking.conf and the caps' defaults (LIMITS=of
 : >"$STACK_DIR/fcgi.log"
 stack_fcgi_start
 stack_nginx_start "$PORT"
+stack_events_start
 # --pid: the tail ends with run.sh even if run.sh is SIGKILLed.
 tail -n 0 --pid=$$ -f "$STACK_DIR/fcgi.log" >&2 &
 TAIL_PID=$!
@@ -119,7 +121,8 @@ booking service is up: $BASE_URL
   DATABASE_URL=$DATABASE_URL   (owner: migrations)
   APP_DATABASE_URL=$APP_DATABASE_URL   (the services' role)
   admin token: $token_note
-  worker log:  $STACK_DIR/fcgi.log (also shown below)
+  worker log:  $STACK_DIR/fcgi.log (also shown below; booking-events,
+               the live seat map's relay, logs there too)
   limits:      $limits_note
 
 Try, in bash (a booking's token comes only in the answer that made it:
@@ -147,7 +150,8 @@ INFO
 # once and runs its trap.
 next_sweep=0
 while run_parent_alive; do
-    if ! kill -0 "$FCGI_PID" 2>/dev/null || ! kill -0 "$NGINX_PID" 2>/dev/null; then
+    if ! kill -0 "$FCGI_PID" 2>/dev/null || ! kill -0 "$NGINX_PID" 2>/dev/null \
+       || ! kill -0 "$EVENTS_PID" 2>/dev/null; then
         echo "run: a server exited; stopping" >&2
         exit 1
     fi

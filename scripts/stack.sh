@@ -132,6 +132,39 @@ stack_kill_worker() {
     echo "$n"
 }
 
+# ---- booking-events: the live seat map's relay (docs/events.md) -------
+
+# Start booking-events as APP_DATABASE_URL's role (when there is one),
+# publishing to nginx's nchan publisher socket $STACK_DIR/events.sock;
+# its lines go to fcgi.log, each named booking-events. Ready once it
+# says it listens: what commits after that reaches the browsers. Start
+# it after nginx, or its first message (a resync) is dropped, and
+# logged. Sets EVENTS_PID.
+stack_events_start() {
+    local log="$STACK_DIR/fcgi.log" before
+    before=$(grep -c '^booking-events: listening on seat_events' "$log" 2>/dev/null) || true
+    DATABASE_URL=${APP_DATABASE_URL:-$DATABASE_URL} \
+    EVENTS_SOCKET="$STACK_DIR/events.sock" \
+        "$STACK_ROOT/$BUILD/booking-events" 2>>"$log" &
+    EVENTS_PID=$!
+    for _ in $(seq 1 100); do
+        [ "$(grep -c '^booking-events: listening on seat_events' "$log")" -gt "${before:-0}" ] \
+            && return 0
+        kill -0 "$EVENTS_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "stack: booking-events did not start; its log:" >&2
+    grep '^booking-events: ' "$log" | tail -n 20 >&2
+    return 1
+}
+
+stack_events_stop() {
+    [ -n "${EVENTS_PID:-}" ] || return 0
+    kill -TERM "$EVENTS_PID" 2>/dev/null || true
+    wait "$EVENTS_PID" 2>/dev/null || true
+    EVENTS_PID=
+}
+
 # Write $STACK_DIR/nginx/nginx.conf around the site file nginx/booking.conf,
 # with the port and socket put in its place. The per-client limits are
 # the site's own unless set: NGINX_RATE (requests per second) and
@@ -144,16 +177,22 @@ stack_nginx_conf() {
     mkdir -p "$prefix/conf/snippets" "$prefix/tmp" "$prefix/logs"
     cp /etc/nginx/fastcgi_params "$prefix/conf/fastcgi_params"
     cp "$STACK_ROOT/nginx/booking-fastcgi.conf" "$prefix/conf/snippets/"
+    # CORS_ORIGINS: the origins whose pages may call the API
+    "$STACK_ROOT/scripts/nginx-cors.sh" --print >"$prefix/conf/snippets/booking-cors-origins.conf" \
+        || return 1
     [ -z "${NGINX_RATE:-}" ] || limits+=(-e "s|rate=[0-9]*r/[sm];|rate=${NGINX_RATE}r/s;|")
     [ -z "${NGINX_BURST:-}" ] || limits+=(-e "s|burst=[0-9]* |burst=${NGINX_BURST} |")
     [ -z "${NGINX_CONNS:-}" ] \
         || limits+=(-e "s|limit_conn booking_conns [0-9]*;|limit_conn booking_conns ${NGINX_CONNS};|")
     sed -e "s|listen 80;|listen 127.0.0.1:$port;|" \
         -e "s|unix:/run/booking/fcgi.sock|unix:$STACK_DIR/fcgi.sock|" \
+        -e "s|unix:/run/booking-events/events.sock|unix:$STACK_DIR/events.sock|" \
+        -e "s|alias /usr/share/booking/www/;|alias $STACK_ROOT/nginx/www/;|" \
         "${limits[@]}" \
         "$STACK_ROOT/nginx/booking.conf" >"$prefix/conf/booking.conf"
     cat >"$prefix/conf/nginx.conf" <<NGINX
 $( [ "$(id -u)" -eq 0 ] && echo "user root;" )
+load_module $STACK_NCHAN;
 daemon off;
 worker_processes ${NGINX_WORKERS:-1};
 pid $prefix/nginx.pid;
@@ -170,6 +209,10 @@ http {
 }
 NGINX
 }
+
+# nginx's push module (libnginx-mod-nchan), which the site's live seat
+# changes need; Debian's nginx loads it from modules-enabled, ours here.
+STACK_NCHAN=${STACK_NCHAN:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 
 # LIMITS=off: lift every per-client limit, nginx's (NGINX_RATE,
 # NGINX_BURST, NGINX_CONNS, above), the caps of an anonymous client and
@@ -209,6 +252,7 @@ stack_nginx_stop() {
 }
 
 stack_stop() {
+    stack_events_stop
     stack_nginx_stop
     stack_fcgi_stop
     stack_pg_stop

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: the unit tests, then the integration tests against one real
-# stack (throwaway PostgreSQL, booking-fcgi, nginx on loopback).
+# stack (throwaway PostgreSQL, booking-fcgi, nginx on loopback,
+# booking-events).
 #
 # Every test prints TAP-style "ok - name" / "not ok - name" lines; this
 # runner shows them, counts them, and ends with "N passed, M failed".
@@ -64,6 +65,8 @@ run_test "units/systemd-analyze" scripts/verify-units.sh
 export ADMIN_TOKEN="test-admin-token-$(date +%s)-$$"
 export SECRET_KEY="test-secret-key-$(date +%s)-$$"
 export WORKERS=${WORKERS:-4}
+# One origin allowed to call the API from its pages (t1940).
+export CORS_ORIGINS=${CORS_ORIGINS:-https://box.example}
 # Short holds, so that the expiry tests wait seconds, not minutes.
 export HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS:-3}
 # Every test client is 127.0.0.1: lift every per-client limit, nginx's,
@@ -74,8 +77,9 @@ stack_limits_off
 if stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)" \
    && scripts/migrate.sh >/dev/null \
    && stack_fcgi_start \
-   && stack_nginx_start "$(stack_free_port)"; then
-    export BASE_URL DATABASE_URL APP_DATABASE_URL FCGI_PID PG_DIR PG_BIN
+   && stack_nginx_start "$(stack_free_port)" \
+   && stack_events_start; then
+    export BASE_URL DATABASE_URL APP_DATABASE_URL FCGI_PID PG_DIR PG_BIN EVENTS_PID
     # every answer req() gets, for t9900-openapi to check against the document
     export RESPONSE_LOG="$STACK_DIR/responses.jsonl"
     for t in tests/integration/t[0-9][0-9][0-9][0-9]-*.sh; do
@@ -97,6 +101,14 @@ else
     failed=$((failed + 1))
 fi
 
+# booking-events lived through every test (database restarts among
+# them), then stops first: a leak it had is reported at its exit.
+if [ -z "${EVENTS_PID:-}" ] || kill -0 "$EVENTS_PID" 2>/dev/null; then
+    echo "ok - booking-events ran through the tests"; passed=$((passed + 1))
+else
+    echo "not ok - booking-events exited during the tests (see $STACK_DIR/fcgi.log)"; failed=$((failed + 1))
+fi
+stack_events_stop
 # Whatever the tests saw, the server must not have hit a sanitizer report
 # or a 500 (which is reserved for true bugs).
 san=$(grep -cE 'AddressSanitizer|LeakSanitizer|runtime error:' "$STACK_DIR/fcgi.log" 2>/dev/null)

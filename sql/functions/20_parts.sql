@@ -14,10 +14,24 @@ CREATE OR REPLACE FUNCTION show_part_count(p_total integer) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN least(16, greatest(1, p_total / 1000));
 
+-- Each part carries its show's start time (021), for the page of shows'
+-- one ordered scan: set on every insert, whichever function inserts.
+CREATE OR REPLACE FUNCTION show_parts_start_time() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT start_time INTO NEW.start_time FROM shows WHERE id = NEW.show_id;
+    RETURN NEW;
+END;
+$$;
+
+-- (PL/pgSQL, as lapsed_hold_seats(): its plan is kept for the session.)
 CREATE OR REPLACE FUNCTION show_free_seats(p_show_id bigint) RETURNS bigint
-    LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
     RETURN (SELECT coalesce(sum(total - booked), 0) FROM show_parts
              WHERE show_id = p_show_id);
+END;
+$$;
 
 -- Split p_total seats of a new show into its parts.
 CREATE OR REPLACE FUNCTION show_parts_create(p_show_id bigint, p_total integer)

@@ -5,11 +5,16 @@
 -- is free at once.
 
 -- Seats of a show's holds that have lapsed but are still counted.
+-- (PL/pgSQL: a SQL function around a subquery is planned again on every
+-- call, and every refusal of a sold-out show calls this.)
 CREATE OR REPLACE FUNCTION lapsed_hold_seats(p_show_id bigint) RETURNS bigint
-    LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
     RETURN (SELECT coalesce(sum(seat_count), 0) FROM bookings
              WHERE show_id = p_show_id AND status = 'PENDING'
                AND expires_at <= now());
+END;
+$$;
 
 -- Lapsed holds: released into their parts; the caller holds all the
 -- show's part locks (show_parts_lock). p_limit bounds one call's work.

@@ -154,14 +154,19 @@ $$;
 -- be told apart by answer or by time. A token_hash never changes once
 -- the booking is made, so no lock is needed: a stranger makes no one
 -- wait.
+-- (PL/pgSQL: a SQL function around a subquery is never inlined, and is
+-- planned again on every call; PL/pgSQL keeps the plan.)
 CREATE OR REPLACE FUNCTION booking_owned(p_id bigint, p_token_hash bytea,
                                          p_admin boolean, p_channel_id bigint)
 RETURNS boolean
-    LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
     RETURN EXISTS (SELECT 1 FROM bookings
                     WHERE id = p_id
                       AND (p_admin OR token_hash = p_token_hash
                            OR channel_id = p_channel_id));
+END;
+$$;
 
 -- Confirm a hold, for its owner (booking_owned). Outcomes: ok (now
 -- CONFIRMED, or was already: safe to retry), expired, started, failed,

@@ -87,7 +87,9 @@ $$;
 --                cancel: of the token the caller presented
 --   p_token_box  book with a key: the new token sealed for a retry,
 --                stored with the result and handed back on a replay
---   p_admin      confirm and cancel: the caller is the admin
+--   p_admin      the caller is the admin: confirm and cancel any
+--                booking; book chosen seats, blocked ones too (assign
+--                by hand, docs/seating.md)
 --   p_client, p_customer, p_max_live_holds, p_max_held_seats
 --                book: who books, for whom, and the client's caps on
 --                holds (booking_limits(); NULL: none), for an anonymous
@@ -197,7 +199,7 @@ BEGIN
                               THEN book_seats_chosen(p_id, p_seats,
                                    p_hold_seconds, p_token_hash, v_client,
                                    v_customer, ch.id, p_customer_ref,
-                                   v_shard)
+                                   v_shard, p_admin)
         WHEN p_op = 'book'    THEN book_seats(p_id, p_seat_count,
                                    p_hold_seconds, p_token_hash, v_client,
                                    v_customer, ch.id, p_customer_ref,

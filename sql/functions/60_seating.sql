@@ -6,6 +6,12 @@
 --
 -- Lock order, as everywhere: parts in ascending order, then booking
 -- rows.
+--
+-- A seat is taken (show_parts.booked counts it) while a booking has it
+-- or it is blocked (seat_blocks, 019): counted once either way, so that
+-- a part's total - booked is what a buyer can buy. A booking counts, in
+-- its part_seats, only the seats it took that were not blocked: those
+-- are what it gives back when it ends.
 
 -- A seated show's layout, its seats and its parts, from the normalized
 -- layout (fcgi/seating.c): seat i of the show is the ord-th seat (by
@@ -70,50 +76,104 @@ RETURNS text LANGUAGE sql STABLE
                 WHEN p_status = 'PENDING' AND p_expires > now() THEN 'h'
                 ELSE 'f' END;
 
+-- ... and b for a blocked seat that no booking has (p_blocked): a seat
+-- kept for a channel and sold by it is sold.
+CREATE OR REPLACE FUNCTION seat_state(p_status text, p_expires timestamptz,
+        p_blocked boolean)
+RETURNS text LANGUAGE sql STABLE
+    RETURN CASE WHEN seat_state(p_status, p_expires) <> 'f'
+                THEN seat_state(p_status, p_expires)
+                WHEN p_blocked THEN 'b' ELSE 'f' END;
+
+-- Seats p_seats of show p_show_id (NULL: all) with their states as the
+-- map shows them (seat_state()) and the channel a blocked one is kept
+-- for. Inlined into the queries that read it.
+CREATE OR REPLACE FUNCTION seats_states(p_show_id bigint, p_seats integer[],
+        OUT seat integer, OUT label text, OUT state text,
+        OUT channel_id bigint)
+RETURNS SETOF record LANGUAGE sql STABLE AS $$
+    SELECT s.seat, s.label,
+           seat_state(b.status, b.expires_at, k.seat IS NOT NULL),
+           k.channel_id
+      FROM seats s
+      LEFT JOIN seat_assignments a ON a.show_id = s.show_id AND a.seat = s.seat
+      LEFT JOIN bookings b ON b.id = a.booking_id
+      LEFT JOIN seat_blocks k ON k.show_id = s.show_id AND k.seat = s.seat
+     WHERE s.show_id = p_show_id
+       AND (p_seats IS NULL OR s.seat = ANY (p_seats));
+$$;
+
 -- GET /shows/{id}/seats: the layout and one state a seat, in seat
 -- order; no row for a show that is not seated.
 CREATE OR REPLACE FUNCTION seat_map(p_show_id bigint,
         OUT layout jsonb, OUT states text)
 RETURNS SETOF record LANGUAGE sql STABLE AS $$
     SELECT g.layout,
-           (SELECT string_agg(seat_state(b.status, b.expires_at), ''
-                              ORDER BY s.seat)
-              FROM seats s
-              LEFT JOIN seat_assignments a
-                     ON a.show_id = s.show_id AND a.seat = s.seat
-              LEFT JOIN bookings b ON b.id = a.booking_id
-             WHERE s.show_id = p_show_id)
+           (SELECT string_agg(t.state, '' ORDER BY t.seat)
+              FROM seats_states(p_show_id, NULL) t)
       FROM show_seating g WHERE g.show_id = p_show_id;
 $$;
 
 -- The seats of booking p_id as labels, and their price in all (the
 -- layout's categories), for its answer; NULLs for a booking by count.
+-- PL/pgSQL, not SQL: every booking's answer calls it, and a SQL
+-- function's body is parsed and planned again on every call (a third of
+-- PostgreSQL's time for a booking by count), where PL/pgSQL keeps the
+-- plan for the session.
 CREATE OR REPLACE FUNCTION booking_seats(p_id bigint,
         OUT labels jsonb, OUT price bigint)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
     SELECT jsonb_agg(s.label ORDER BY s.seat),
            sum((g.layout->'categories'->s.category->>'price')::bigint)
+      INTO labels, price
       FROM bookings b
       CROSS JOIN LATERAL unnest(b.seats) AS x(seat)
       JOIN seats s ON s.show_id = b.show_id AND s.seat = x.seat
       JOIN show_seating g ON g.show_id = b.show_id
      WHERE b.id = p_id;
+END;
+$$;
+
+-- Are the seats labelled p_labels (a JSON array) of show p_show_id
+-- next to each other: all in one row, their places consecutive (an
+-- aisle between two breaks it)? NULL for no seats (a booking by count).
+-- PL/pgSQL: every booking's answer asks (a booking by count too), and a
+-- SQL function's body would be parsed and planned again each time.
+CREATE OR REPLACE FUNCTION seats_adjacent(p_show_id bigint, p_labels jsonb)
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF p_labels IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN (SELECT count(DISTINCT s.row_first) = 1
+                   AND max(s.pos) - min(s.pos) = count(*) - 1
+              FROM jsonb_array_elements_text(p_labels) l(label)
+              JOIN seats s ON s.show_id = p_show_id AND s.label = l.label
+            HAVING count(*) > 0);
+END;
 $$;
 
 -- Why show p_show_id cannot be booked by its seats now: not_found,
 -- not_seated (it is sold by count), started; NULL when it can.
+-- (PL/pgSQL: a SQL function around a subquery is planned on every call.)
 CREATE OR REPLACE FUNCTION seated_show_refusal(p_show_id bigint)
-RETURNS text LANGUAGE sql STABLE
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
     RETURN (SELECT CASE WHEN s.id IS NULL THEN 'not_found'
                         WHEN s.seated IS NOT TRUE THEN 'not_seated'
                         WHEN s.start_time <= now() THEN 'started' END
               FROM (VALUES (p_show_id)) k(id)
               LEFT JOIN shows s ON s.id = k.id);
+END;
+$$;
 
 -- A seated booking recorded: when p_take, its seats p_seats assigned
 -- to it and counted in their parts (whose locks the caller holds), and
 -- it is CONFIRMED, or PENDING for p_hold_seconds; else it is FAILED
 -- for p_reason, p_seats (if any) saying which seats were in the way.
+-- A blocked seat it takes (its channel's, or the admin's) is counted
+-- already: its parts list it, its part_seats do not.
 CREATE OR REPLACE FUNCTION seats_record(p_show_id bigint, p_count integer,
         p_seats integer[], p_take boolean, p_status text,
         p_hold_seconds integer, p_reason text, p_token_hash bytea,
@@ -129,9 +189,13 @@ BEGIN
     IF p_take THEN
         SELECT array_agg(part ORDER BY part), array_agg(n ORDER BY part)
           INTO v_parts, v_counts
-          FROM (SELECT part, count(*)::integer AS n FROM seats
-                 WHERE show_id = p_show_id AND seat = ANY (p_seats)
-                 GROUP BY part) t;
+          FROM (SELECT s.part, count(*) FILTER (WHERE k.seat IS NULL)
+                                   ::integer AS n
+                  FROM seats s
+                  LEFT JOIN seat_blocks k
+                         ON k.show_id = s.show_id AND k.seat = s.seat
+                 WHERE s.show_id = p_show_id AND s.seat = ANY (p_seats)
+                 GROUP BY s.part) t;
         UPDATE show_parts p SET booked = p.booked + u.n
           FROM unnest(v_parts, v_counts) AS u(part, n)
          WHERE p.show_id = p_show_id AND p.part = u.part;
@@ -154,51 +218,26 @@ BEGIN
 END;
 $$;
 
--- Book the seats labelled p_labels (all or nothing): CONFIRMED at once,
--- or PENDING for p_hold_seconds, as book_seats() does for a count, with
--- the same owners and caps. Outcomes besides book_seats()'s:
--- not_seated (a show sold by count), unknown_seats (a label the show
--- does not have), seats_taken (a FAILED booking whose seats are those
--- that were not free).
---
--- The parts of the seats asked for are locked in ascending order. A
--- seat held by a hold that lapsed is freed by ending that hold whole,
--- which needs the locks of all its parts: when it has parts beyond those
--- locked, the locks are given back (the subtransaction is rolled back)
--- and the larger set is locked from the start, in ascending order. So
--- every wait for a part is made holding no part, or in ascending order,
--- and no two bookings can wait for each other.
-CREATE OR REPLACE FUNCTION book_seats_chosen(p_show_id bigint,
-        p_labels text[], p_hold_seconds integer, p_token_hash bytea,
-        p_client text, p_customer text, p_channel_id bigint,
-        p_customer_ref text, p_client_shard smallint)
-RETURNS booking_row
-LANGUAGE plpgsql AS $$
+-- Lock the parts of show p_show_id's seats p_seats, in ascending order,
+-- and end the holds that lapsed on those seats, so that what is not
+-- free among them is held or sold now; the locks are kept to the end of
+-- the transaction. A lapsed hold is ended whole, which needs the locks
+-- of all its parts: when it has parts beyond those locked, the locks
+-- are given back (the subtransaction is rolled back) and the larger
+-- set is locked from the start, in ascending order. So every wait for a
+-- part is made holding no part, or in ascending order, and no two
+-- callers can wait for each other.
+CREATE OR REPLACE FUNCTION seats_lock(p_show_id bigint, p_seats integer[])
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    v_refusal  text;
-    v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
-                            ELSE 'PENDING' END;
-    v_reason   text;
-    v_seats    integer[];
     v_lock     smallint[];
     v_more     smallint[];
     v_lapsed   bigint[];
-    v_taken    integer[];
     v_done     boolean := false;
     b          bookings;
 BEGIN
-    v_refusal := seated_show_refusal(p_show_id);
-    IF v_refusal IS NOT NULL THEN
-        RETURN booking_none(v_refusal);
-    END IF;
-    SELECT array_agg(seat ORDER BY seat) INTO v_seats
-      FROM seats WHERE show_id = p_show_id AND label = ANY (p_labels);
-    IF coalesce(cardinality(v_seats), 0) <> cardinality(p_labels) THEN
-        RETURN booking_none('unknown_seats');
-    END IF;
     SELECT array_agg(DISTINCT part ORDER BY part) INTO v_lock
-      FROM seats WHERE show_id = p_show_id AND seat = ANY (v_seats);
-
+      FROM seats WHERE show_id = p_show_id AND seat = ANY (p_seats);
     FOR attempt IN 1 .. 8 LOOP
         BEGIN
             PERFORM 1 FROM show_parts
@@ -207,7 +246,7 @@ BEGIN
             -- Holds that lapsed on these seats, and their parts.
             SELECT array_agg(DISTINCT b2.id) INTO v_lapsed
               FROM seat_assignments a JOIN bookings b2 ON b2.id = a.booking_id
-             WHERE a.show_id = p_show_id AND a.seat = ANY (v_seats)
+             WHERE a.show_id = p_show_id AND a.seat = ANY (p_seats)
                AND b2.status = 'PENDING' AND b2.expires_at <= now();
             SELECT array_agg(DISTINCT p ORDER BY p) INTO v_more
               FROM bookings b2, unnest(b2.parts) p
@@ -232,11 +271,50 @@ BEGIN
         EXIT WHEN v_done;
     END LOOP;
     IF NOT v_done THEN
-        RAISE EXCEPTION 'book_seats_chosen: the parts to lock kept growing';
+        RAISE EXCEPTION 'seats_lock: the parts to lock kept growing';
     END IF;
+END;
+$$;
 
-    SELECT array_agg(seat ORDER BY seat) INTO v_taken
-      FROM seat_assignments WHERE show_id = p_show_id AND seat = ANY (v_seats);
+-- Book the seats labelled p_labels (all or nothing): CONFIRMED at once,
+-- or PENDING for p_hold_seconds, as book_seats() does for a count, with
+-- the same owners and caps. Outcomes besides book_seats()'s:
+-- not_seated (a show sold by count), unknown_seats (a label the show
+-- does not have), seats_taken (a FAILED booking whose seats are those
+-- that were not free to this buyer, as seats_free() says: a channel
+-- p_channel_id takes the seats kept for it, the admin (p_admin) any
+-- blocked seat). The parts of the seats are locked and lapsed holds on
+-- them ended first (seats_lock()).
+CREATE OR REPLACE FUNCTION book_seats_chosen(p_show_id bigint,
+        p_labels text[], p_hold_seconds integer, p_token_hash bytea,
+        p_client text, p_customer text, p_channel_id bigint,
+        p_customer_ref text, p_client_shard smallint, p_admin boolean)
+RETURNS booking_row
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_refusal  text;
+    v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
+                            ELSE 'PENDING' END;
+    v_reason   text;
+    v_seats    integer[];
+    v_taken    integer[];
+BEGIN
+    v_refusal := seated_show_refusal(p_show_id);
+    IF v_refusal IS NOT NULL THEN
+        RETURN booking_none(v_refusal);
+    END IF;
+    SELECT array_agg(seat ORDER BY seat) INTO v_seats
+      FROM seats WHERE show_id = p_show_id AND label = ANY (p_labels);
+    IF coalesce(cardinality(v_seats), 0) <> cardinality(p_labels) THEN
+        RETURN booking_none('unknown_seats');
+    END IF;
+    PERFORM seats_lock(p_show_id, v_seats);
+    SELECT array_agg(x ORDER BY x) INTO v_taken
+      FROM unnest(v_seats) x
+     WHERE x NOT IN (SELECT f.seat
+                       FROM seats_free(p_show_id, p_channel_id, p_admin,
+                                       NULL, NULL) f
+                      WHERE f.seat = ANY (v_seats));
     IF v_taken IS NOT NULL THEN
         v_status := 'FAILED';
         v_reason := 'seats_taken';
@@ -257,11 +335,15 @@ BEGIN
 END;
 $$;
 
--- A seated show's free seats (no live or lapsed booking has them), of
--- the categories and sections asked (NULL: any). Inlined by the planner
--- into each query that reads it.
-CREATE OR REPLACE FUNCTION seats_free(p_show_id bigint,
-        p_categories smallint[], p_sections text[])
+-- A seated show's free seats for a buyer: the one definition of a free
+-- seat. No booking has it (live, or a hold that lapsed but is not yet
+-- ended: the callers that lock end those first), and it is not blocked,
+-- or is kept for the buyer's channel p_channel_id (NULL: not a
+-- channel), or the buyer is the admin (p_admin), whose own every
+-- blocked seat is; of the categories and sections asked (NULL: any).
+-- Inlined by the planner into each query that reads it.
+CREATE OR REPLACE FUNCTION seats_free(p_show_id bigint, p_channel_id bigint,
+        p_admin boolean, p_categories smallint[], p_sections text[])
 RETURNS SETOF seats LANGUAGE sql STABLE AS $$
     SELECT s.* FROM seats s
      WHERE s.show_id = p_show_id
@@ -269,169 +351,19 @@ RETURNS SETOF seats LANGUAGE sql STABLE AS $$
        AND (p_sections IS NULL
             OR split_part(s.label, '-', 1) = ANY (p_sections))
        AND NOT EXISTS (SELECT 1 FROM seat_assignments a
-                        WHERE a.show_id = s.show_id AND a.seat = s.seat);
+                        WHERE a.show_id = s.show_id AND a.seat = s.seat)
+       -- the buyer's conditions inside, so that the planner joins
+       -- (anti) rather than probing the blocks for every seat
+       AND NOT EXISTS (SELECT 1 FROM seat_blocks k
+                        WHERE k.show_id = s.show_id AND k.seat = s.seat
+                          AND NOT p_admin
+                          AND (p_channel_id IS NULL
+                               OR k.channel_id IS DISTINCT FROM
+                                  p_channel_id));
 $$;
 
--- The best p_count free seats together in part p_part: in one row, next
--- to each other (never across an aisle), leaving no single seat alone
--- where the row allows, then leaving either side room for whole blocks
--- of the same size (so that pairs sold one after the other fill a row),
--- then nearest the focal point; of the categories and
--- sections asked (NULL: any). A seat a lapsed hold still has is not
--- free here (the slow path releases such holds). The seats, or NULL.
-CREATE OR REPLACE FUNCTION seats_best_block(p_show_id bigint,
-        p_part smallint, p_count integer, p_categories smallint[],
-        p_sections text[])
-RETURNS integer[] LANGUAGE sql STABLE AS $$
-    WITH free AS (
-        SELECT s.seat, s.row_first, s.pos, s.dist,
-               s.pos - row_number() OVER (PARTITION BY s.row_first
-                                          ORDER BY s.pos) AS island
-          FROM seats_free(p_show_id, p_categories, p_sections) s
-         WHERE s.part = p_part
-    ), runs AS (
-        SELECT array_agg(seat ORDER BY pos) AS seats,
-               array_agg(dist ORDER BY pos) AS dists, count(*)::integer AS n
-          FROM free GROUP BY row_first, island
-        HAVING count(*) >= p_count
-    )
-    SELECT r.seats[k:k + p_count - 1]
-      FROM runs r, generate_series(1, r.n - p_count + 1) k
-     ORDER BY (k = 2 OR r.n - (k + p_count - 1) = 1),    -- an orphan
-              -- what is left either side fits more blocks of this size
-              ((k - 1) % p_count <> 0
-               OR (r.n - (k + p_count - 1)) % p_count <> 0),
-              r.dists[k + p_count / 2]
-     LIMIT 1;
-$$;
-
--- The p_count free seats nearest the focal point, together or not, in
--- the parts p_parts (NULL: all): when no block fits. NULL when fewer.
-CREATE OR REPLACE FUNCTION seats_nearest(p_show_id bigint,
-        p_parts smallint[], p_count integer, p_categories smallint[],
-        p_sections text[])
-RETURNS integer[] LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN count(*) = p_count
-                THEN array_agg(seat ORDER BY seat) END
-      FROM (SELECT s.seat
-              FROM seats_free(p_show_id, p_categories, p_sections) s
-             WHERE p_parts IS NULL OR s.part = ANY (p_parts)
-             ORDER BY s.dist, s.seat LIMIT p_count) t;
-$$;
-
--- Part p_part, if nobody holds it and it has p_count free seats, and
--- the best block in it: the seats, its lock kept; else NULL, with no
--- lock kept (the subtransaction is rolled back).
-CREATE OR REPLACE FUNCTION seats_take_block(p_show_id bigint,
-        p_part smallint, p_count integer, p_categories smallint[],
-        p_sections text[])
-RETURNS integer[] LANGUAGE plpgsql AS $$
-DECLARE
-    v integer[];
-BEGIN
-    PERFORM 1 FROM show_parts
-     WHERE show_id = p_show_id AND part = p_part
-       AND total - booked >= p_count
-       FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
-        RAISE SQLSTATE 'BK001';
-    END IF;
-    v := seats_best_block(p_show_id, p_part, p_count, p_categories,
-                          p_sections);
-    IF v IS NULL THEN
-        RAISE SQLSTATE 'BK001';
-    END IF;
-    RETURN v;
-EXCEPTION WHEN SQLSTATE 'BK001' THEN
-    RETURN NULL;
-END;
-$$;
-
--- Best available: p_count seats chosen by the service (docs/seating.md,
--- "Best available"), then booked as book_seats_chosen() books them.
--- p_spec: {"together" (default true), "categories", "sections"}.
---
--- Fast path: the parts in order of their rank, each taken only if
--- nobody holds it (SKIP LOCKED) and it has a block: a rival's part is
--- passed over, never waited for, so a request does not fail because a
--- rival took its first choice. Slow path, holding no part: every part
--- in ascending order, lapsed holds released, the best block of any
--- part by rank; then, unless together is false... the nearest seats in
--- one part, then anywhere. 409 not_enough_adjacent when seats remain but
--- no block fits, sold_out when they do not.
-CREATE OR REPLACE FUNCTION book_seats_best(p_show_id bigint,
-        p_count integer, p_spec jsonb, p_hold_seconds integer,
-        p_token_hash bytea, p_client text, p_customer text,
-        p_channel_id bigint, p_customer_ref text, p_client_shard smallint)
-RETURNS booking_row
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_refusal  text;
-    v_together boolean := coalesce((p_spec->>'together')::boolean, true);
-    v_cats     smallint[];
-    v_secs     text[];
-    v_part     smallint;
-    v_seats    integer[];
-    v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
-                            ELSE 'PENDING' END;
-    v_reason   text;
-    v_free     bigint;
-BEGIN
-    v_refusal := seated_show_refusal(p_show_id);
-    IF v_refusal IS NOT NULL THEN
-        RETURN booking_none(v_refusal);
-    END IF;
-    IF p_spec ? 'categories' THEN
-        SELECT array_agg((c.ord - 1)::smallint) INTO v_cats
-          FROM show_seating g,
-               jsonb_array_elements(g.layout->'categories')
-                   WITH ORDINALITY c(v, ord)
-         WHERE g.show_id = p_show_id
-           AND p_spec->'categories' ? (c.v->>'name');
-        IF v_cats IS NULL THEN
-            RETURN booking_none('unknown_category');
-        END IF;
-    END IF;
-    IF p_spec ? 'sections' THEN
-        SELECT array_agg(x) INTO v_secs
-          FROM jsonb_array_elements_text(p_spec->'sections') x;
-    END IF;
-
-    FOR v_part IN SELECT part FROM show_parts
-                   WHERE show_id = p_show_id AND total - booked >= p_count
-                   ORDER BY rank, part LOOP
-        v_seats := seats_take_block(p_show_id, v_part, p_count, v_cats,
-                                    v_secs);
-        EXIT WHEN v_seats IS NOT NULL;
-    END LOOP;
-    IF v_seats IS NULL THEN
-        PERFORM show_parts_lock(p_show_id);
-        LOOP
-            EXIT WHEN (SELECT holds FROM release_lapsed_holds(p_show_id, 100)) = 0;
-        END LOOP;
-        FOR v_part IN SELECT part FROM show_parts
-                       WHERE show_id = p_show_id AND total - booked >= p_count
-                       ORDER BY rank, part LOOP
-            v_seats := seats_best_block(p_show_id, v_part, p_count, v_cats,
-                                        v_secs);
-            EXIT WHEN v_seats IS NOT NULL;
-        END LOOP;
-        IF v_seats IS NULL AND NOT v_together THEN
-            v_seats := seats_nearest(p_show_id, NULL, p_count, v_cats,
-                                     v_secs);
-        END IF;
-    END IF;
-
-    IF v_seats IS NULL THEN
-        SELECT count(*) INTO v_free
-          FROM seats_free(p_show_id, v_cats, v_secs);
-        v_status := 'FAILED';
-        v_reason := CASE WHEN v_free >= p_count THEN 'not_enough_adjacent'
-                         ELSE 'sold_out' END;
-    END IF;
-    RETURN seats_record(p_show_id, p_count, v_seats, v_seats IS NOT NULL,
-                        v_status, p_hold_seconds, v_reason, p_token_hash,
-                        p_client, p_customer, p_channel_id, p_customer_ref,
-                        p_client_shard);
-END;
-$$;
+-- Signatures of this release's development, never shipped and called
+-- by no worker (workers call booking_run()): one definition stays.
+DROP FUNCTION IF EXISTS seats_free(bigint, smallint[], text[]);
+DROP FUNCTION IF EXISTS book_seats_chosen(bigint, text[], integer, bytea,
+    text, text, bigint, text, smallint);

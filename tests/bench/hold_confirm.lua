@@ -17,19 +17,12 @@ local auth = os.getenv("BENCH_AUTH")
 local hold_hdrs = { ["Content-Type"] = "application/json",
                     ["Authorization"] = auth }
 local pending = {}          -- {id, token} held and not yet confirmed, this thread
-local threads = {}
-local nthreads = 0
 holds, confirms = 0, 0      -- globals: done() reads them with thread:get
-
--- Runs in wrk's main Lua state: give each thread its own seed.
-function setup(thread)
-    nthreads = nthreads + 1
-    thread:set("seed", nthreads)
-    table.insert(threads, thread)
-end
+-- setup() and seed_random(), from threads.lua beside this file
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "threads.lua")
 
 function init(args)
-    math.randomseed(os.time() * 1000 + (seed or 0))
+    seed_random()
 end
 
 function request()

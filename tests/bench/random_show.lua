@@ -9,16 +9,11 @@ local first = tonumber(os.getenv("SHOW_FIRST") or "1")
 local count = tonumber(os.getenv("SHOW_COUNT") or "1")
 local get = os.getenv("BENCH_OP") == "show"
 local hdrs = { ["Content-Type"] = "application/json" }
-local nthreads = 0
-
--- Runs in wrk's main Lua state: give each thread its own seed.
-function setup(thread)
-    nthreads = nthreads + 1
-    thread:set("seed", nthreads)
-end
+-- setup() and seed_random(), from threads.lua beside this file
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "threads.lua")
 
 function init(args)
-    math.randomseed(os.time() * 1000 + (seed or 0))
+    seed_random()
 end
 
 function request()

@@ -4,15 +4,25 @@
 # shows, then each scenario warmed up and measured with wrk (pgbench for
 # the ceiling), and one table printed and written to RESULTS.
 #
-# Each booking scenario also reports the deadlocks PostgreSQL detected
-# while it ran, warm-up included (see "Deadlocks" below).
+# Every scenario reports the machine's CPU per request over its measured
+# window and where it went: nginx, booking-fcgi, PostgreSQL, the load
+# generator, the rest (tests/bench/cpu.sh). Each booking scenario also
+# reports the deadlocks PostgreSQL detected while it ran, warm-up
+# included (see "Deadlocks" below). The seated on-sale is in
+# tests/bench/seated.sh, the mixed scenario in tests/bench/mixed.sh.
 #
-# A benchmark prints figures; it does not fail on them. It exits
-# non-zero only when the run broke, or when a booking scenario left the
-# database wrong: a show oversold, booked_seats not the sum of its live
-# bookings, or fewer bookings recorded than the client saw acknowledged.
+# A benchmark prints figures; it does not fail on them (its targets say
+# MET or MISS). It exits non-zero only when the run broke, or when a
+# booking scenario left the database wrong: a show oversold,
+# booked_seats not the sum of its live bookings, fewer bookings recorded
+# than the client saw acknowledged, or for a seated show a seat sold
+# twice, counts that differ from the seats assigned, or a refusal that
+# the seats left free contradict (tests/bench/seated_check.sql).
 #
 # BENCH_SECONDS (10) per scenario after BENCH_WARMUP (2) uncounted ones.
+# BENCH_ONLY: the scenarios to run, by name (default all; the table and
+# the targets then show only those), for a short look while developing:
+#   BENCH_SECONDS=3 BENCH_WARMUP=1 BENCH_ONLY="hot hot-seated" make bench
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,9 +48,10 @@ done
 [ -x "$BUILD/booking-fcgi" ] || { echo "bench: no $BUILD/booking-fcgi; make all" >&2; exit 2; }
 
 broken=0 INVARIANTS=   # an invariant failed: exit 1 after the table
+BG_PIDS=()              # the load generators running now
 cleanup() {
     local rc=$?
-    [ -z "${BG_PID:-}" ] || kill "$BG_PID" 2>/dev/null || true
+    [ "${#BG_PIDS[@]}" -eq 0 ] || kill "${BG_PIDS[@]}" 2>/dev/null || true
     stack_stop
     if [ "$rc" -eq 0 ] || [ "$rc" -eq 130 ]; then   # done, or Ctrl-C
         rm -rf "$STACK_DIR" "${PG_DIR:-}"
@@ -55,8 +66,10 @@ say() { echo "bench: $*" >&2; }
 # Run a load generator in the background and wait for it: wrk stops and
 # exits 0 on SIGINT, and bash then skips its own INT trap, so Ctrl-C
 # would only end the current scenario. An interrupted wait runs the trap.
-run_bg() { "$@" & BG_PID=$!; wait "$BG_PID"; }
+run_bg() { "$@" & BG_PIDS=($!); wait "${BG_PIDS[0]}"; }
 sql() { psql -X -q -tA -F' ' -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "$1"; }
+# want NAME: NAME is one of the scenarios to run (BENCH_ONLY)
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
 # --- PostgreSQL: durability stays on, whatever the cluster's defaults --
 stack_pg_start "$(stack_pg_dir "$STACK_DIR/pg")" "$(stack_free_port)"
@@ -115,19 +128,21 @@ printf '#include <stdio.h>\n#include <string.h>\n#include "db_exec.h"\n%s\n' \
          "$BUILD/libbooking.a" $(pkg-config --libs fcgi libpq json-c libsystemd)
 stmt=$("$STACK_DIR/booking-sql" booking_create)
 [ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" \
-  = "$(seq 1 19 | sed 's/^/$/' | sort -u | tr '\n' ' ')" ] \
-    || { say "booking statement no longer takes \$1..\$19: $stmt"; exit 2; }
+  = "$(seq 1 21 | sed 's/^/$/' | sort -u | tr '\n' ' ')" ] \
+    || { say "booking statement no longer takes \$1..\$21: $stmt"; exit 2; }
 # bound as db_booking_run() binds a POST /book of 1 seat without a key,
 # from an anonymous client with LIMITS=off: no key ($1-$4), the show and
 # 1 seat, no hold, a new token's hash (random, as a real one is), no
 # sealed token, not the admin, the client and customer, no caps, no
-# channel, the extend settings, no legacy body (g: $3 is used twice)
+# channel, the extend settings, no legacy body (g: $3 is used twice),
+# no seats chosen, no best available (a show sold by count)
 STMT=$(sed -e 's/\$1::/NULL::/g; s/\$2::/NULL::/g; s/\$3::/NULL::/g; s/\$4::/NULL::/g' \
            -e 's/\$5::/:show::/g; s/\$6::/1::/g; s/\$7::/NULL::/g' \
            -e "s/\\\$8::bytea/sha256(random()::text::bytea)/g; s/\\\$9::/NULL::/g" \
            -e "s/\\\$10::/'f'::/g; s/\\\$11::/'addr 127.0.0.1'::/g; s/\\\$12::/'addr 127.0.0.1'::/g" \
            -e 's/\$13::/NULL::/g; s/\$14::/NULL::/g; s/\$15::/NULL::/g; s/\$16::/NULL::/g' \
-           -e 's/\$17::/900::/g; s/\$18::/5::/g; s/\$19::/NULL::/g' <<<"$stmt") \
+           -e 's/\$17::/900::/g; s/\$18::/5::/g; s/\$19::/NULL::/g' \
+           -e 's/\$20::/NULL::/g; s/\$21::/NULL::/g' <<<"$stmt") \
     awk '$0 == "BOOKING_CREATE;" { print ENVIRON["STMT"] ";"; next } { print }' \
     tests/bench/ceiling.sql >"$STACK_DIR/ceiling.sql"
 # The list's ceiling: the first-page statement as GET /shows?limit=1000
@@ -136,7 +151,7 @@ stmt=$("$STACK_DIR/booking-sql" show_list_first)
 [ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" = '$1 ' ] \
     || { say "first-page statement no longer takes only \$1: $stmt"; exit 2; }
 printf -- '-- GET /shows?limit=1000 as the database sees it (see run.sh)\n%s;\n' \
-    "$(sed 's/\$1::/1001::/' <<<"$stmt")" >"$STACK_DIR/ceiling-list.sql"
+    "$(sed 's/\$1::/1001::/g' <<<"$stmt")" >"$STACK_DIR/ceiling-list.sql"
 
 # --- The service ------------------------------------------------------
 # booking-fcgi refuses to start without an admin token; nothing uses it.
@@ -147,6 +162,7 @@ stack_fcgi_start
 stack_nginx_start "$(stack_free_port)"
 
 declare -A RPS P50 P99 NON ERR NOTE DL DL_LOG
+source tests/bench/cpu.sh
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 # wrk_parse FILE: "req/s p50_ms p99_ms requests non2xx socket_errors"
 wrk_parse() {
@@ -162,16 +178,21 @@ wrk_parse() {
                printf "%s %.2f %.2f %d %d %d\n", rps, p50, p99, req, non, err }' "$1"
 }
 
-# bench_wrk NAME PATH [SCRIPT]: warm up, then measure; fills the row and
+# bench_wrk NAME PATH [SCRIPT]: warm up (with WARM_ENV, "VAR=value ...",
+# added to the environment), then measure; fills the row, its CPU and
 # ACKED (2xx answers seen). Mark the bookings first: MARK is the last id.
 bench_wrk() {
     local name=$1 path=$2 script=${3:-} req
     local args=(-t2 -c"$CONNS" --latency ${script:+-s "$script"})
-    run_bg wrk "${args[@]}" -d"${WARM}s" "$BASE_URL$path" >/dev/null
+    # shellcheck disable=SC2086 # WARM_ENV is words
+    run_bg env ${WARM_ENV:-} wrk "${args[@]}" -d"${WARM}s" "$BASE_URL$path" >/dev/null
     MARK=$(sql "SELECT coalesce(max(id), 0) FROM bookings")
+    cpu_window_begin
     run_bg wrk "${args[@]}" -d"${SECS}s" "$BASE_URL$path" >"$STACK_DIR/$name.wrk"
+    cpu_window_end "$name"
     read -r RPS[$name] P50[$name] P99[$name] req NON[$name] ERR[$name] \
         < <(wrk_parse "$STACK_DIR/$name.wrk") || { say "$name: no figures from wrk"; exit 2; }
+    cpu_per_request "$name" "$req"
     ACKED=$(( req - ${NON[$name]} ))
     say "$name: ${RPS[$name]} req/s, p99 ${P99[$name]} ms, non-2xx ${NON[$name]}"
 }
@@ -183,12 +204,16 @@ bench_pgbench() {
     local name=$1 out="$STACK_DIR/$1.pgbench" log="$STACK_DIR/$1.log"
     local args=(-n -M prepared -c "$CONNS" -j 2 -f "$2"
                 ${3:+-D first="$3" -D count="$4"})
-    run_bg pgbench "${args[@]}" -T "$WARM" "$APP_DATABASE_URL" >/dev/null 2>&1
+    run_bg pgbench "${args[@]}" -T "$WARM" "$APP_DATABASE_URL" >"$out" 2>&1 \
+        || { cat "$out" >&2; exit 2; }
     MARK=$(sql "SELECT coalesce(max(id), 0) FROM bookings")
+    cpu_window_begin
     run_bg pgbench "${args[@]}" -T "$SECS" --log --log-prefix="$log" "$APP_DATABASE_URL" >"$out" 2>&1 \
         || { cat "$out" >&2; exit 2; }
+    cpu_window_end "$name" reap
     RPS[$name]=$(awk '/^tps = / { printf "%.2f", $3 }' "$out")
     ACKED=$(awk '/actually processed:/ { print $NF }' "$out")
+    cpu_per_request "$name" "$ACKED"
     ERR[$name]=$(awk '/failed transactions:/ { f = $5 } END { print f + 0 }' "$out")
     read -r P50[$name] P99[$name] < <(cat "$log".* | awk '{ print $3 }' | sort -n \
         | awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", v[int(NR * .50 + .5)] / 1000,
@@ -221,14 +246,23 @@ check() {
         *) [ "$live" -ge "$ACKED" ] || bad+=" $ACKED acknowledged, $live recorded;";;
     esac
     [ "$confirmed" -ge "$confirms" ] || bad+=" $confirms confirms acknowledged, $confirmed recorded;"
-    if [ -z "$bad" ]; then
-        say "$name: invariants: ok ($live live bookings, $failed failed)"
+    check_result "$name" "$bad" "$live live bookings, $failed failed"
+}
+
+# check_result NAME BAD WHAT: say how NAME's invariants came out (BAD
+# lists what failed, empty when none did; WHAT is said when all held);
+# a failure fails the run once the table is printed.
+check_result() {
+    if [ -z "$2" ]; then
+        say "$1: invariants: ok ($3)"
+        CHECKED+=("$1")
     else
-        say "$name: invariants: FAILED:$bad"
-        INVARIANTS+=" $name:$bad"
+        say "$1: invariants: FAILED:$2"
+        INVARIANTS+=" $1:$2"
         broken=1
     fi
 }
+CHECKED=()
 
 # --- Deadlocks -------------------------------------------------------
 # Counted two ways over each booking scenario, from before its warm-up
@@ -274,28 +308,39 @@ dl_settle() {
     say "$1: deadlocks: ${DL[$1]} (pg_stat_database), ${DL_LOG[$1]} (server log)"
 }
 
+source tests/bench/seated.sh
+source tests/bench/mixed.sh
+
 started=$(date +%s)
 S=${FIRST[spread]}
-dl_start
-SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk spread /book tests/bench/random_show.lua
-check spread "$S" 1000
-dl_ended
-dl_settle spread
-dl_start
-SHOW_FIRST=${FIRST[hot]} SHOW_COUNT=1 bench_wrk hot /book tests/bench/random_show.lua
-check hot "${FIRST[hot]}" 1
-dl_ended
-dl_settle hot
-dl_start
-SHOW_ID=${FIRST[hot-holds]} bench_wrk hot-holds /book tests/bench/hold_confirm.lua
-read -r holds confirms pairs < <(awk '/^bench: holds/ { print $3, $5, $7 }' "$STACK_DIR/hot-holds.wrk")
-NOTE[hot-holds]="$pairs pairs/s"
-ACKED=$holds check hot-holds "${FIRST[hot-holds]}" 1 "$confirms"
-dl_ended
+if want spread; then
+    dl_start
+    SHOW_FIRST=$S SHOW_COUNT=1000 bench_wrk spread /book tests/bench/random_show.lua
+    check spread "$S" 1000
+    dl_ended
+    dl_settle spread
+fi
+if want hot; then
+    dl_start
+    SHOW_FIRST=${FIRST[hot]} SHOW_COUNT=1 bench_wrk hot /book tests/bench/random_show.lua
+    check hot "${FIRST[hot]}" 1
+    dl_ended
+    dl_settle hot
+fi
+if want hot-holds; then
+    dl_start
+    SHOW_ID=${FIRST[hot-holds]} bench_wrk hot-holds /book tests/bench/hold_confirm.lua
+    read -r holds confirms pairs < <(awk '/^bench: holds/ { print $3, $5, $7 }' "$STACK_DIR/hot-holds.wrk")
+    NOTE[hot-holds]="$pairs pairs/s"
+    ACKED=$holds check hot-holds "${FIRST[hot-holds]}" 1 "$confirms"
+    dl_ended
+fi
 # reads only, while hot-holds' figure settles
-bench_wrk list '/shows?limit=1000'
-SHOW_FIRST=$S SHOW_COUNT=1000 BENCH_OP=show bench_wrk show / tests/bench/random_show.lua
-dl_settle hot-holds
+if want list; then bench_wrk list '/shows?limit=1000'; fi
+if want show; then
+    SHOW_FIRST=$S SHOW_COUNT=1000 BENCH_OP=show bench_wrk show / tests/bench/random_show.lua
+fi
+if want hot-holds; then dl_settle hot-holds; fi
 
 # Holds on spread shows, anonymous (no caps, LIMITS=off), then by one
 # channel with caps on its holds that this load never reaches (64
@@ -313,76 +358,60 @@ bench_holds() {
     dl_ended
     dl_settle "$1"
 }
-bench_holds holds-spread
-channel_key=$(curl -s -X POST "$BASE_URL/admin/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
-    -H 'Content-Type: application/json' \
-    -d '{"name":"bench","limits":{"max_live_holds":1000,"max_held_seats":10000}}' \
-    | sed -n 's/.*"secret":"\(key_[A-Za-z0-9_-]*\)".*/\1/p')
-[ -n "$channel_key" ] || { say "POST /admin/keys gave no key"; exit 2; }
-bench_holds channel-holds "Bearer $channel_key" "a channel, caps 1000/10000"
+if want holds-spread; then bench_holds holds-spread; fi
+if want channel-holds; then
+    channel_key=$(curl -s -X POST "$BASE_URL/admin/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
+        -H 'Content-Type: application/json' \
+        -d '{"name":"bench","limits":{"max_live_holds":1000,"max_held_seats":10000}}' \
+        | sed -n 's/.*"secret":"\(key_[A-Za-z0-9_-]*\)".*/\1/p')
+    [ -n "$channel_key" ] || { say "POST /admin/keys gave no key"; exit 2; }
+    bench_holds channel-holds "Bearer $channel_key" "a channel, caps 1000/10000"
+fi
+
+# The seated on-sale, each on a hall of its own; both warm up on a third.
+# All three are made, then analyzed, before any load (seated_analyze).
+if want hot-seated || want hot-seated-pick; then
+    seated_warm=$(seated_show_create seated-warm-up)
+    seated_best=$(seated_show_create hot-seated)
+    seated_pick=$(seated_show_create hot-seated-pick)
+    seated_analyze
+    if want hot-seated; then bench_seated hot-seated best "$seated_best" "$seated_warm"; fi
+    if want hot-seated-pick; then
+        bench_seated hot-seated-pick pick "$seated_pick" "$seated_warm"
+    fi
+fi
+if want mixed; then bench_mixed; fi
 
 # After the wrk runs: what the workers grew to (VmRSS, kB).
 read -r nworkers rss_min rss_max < <(for p in $(pgrep -P "$FCGI_PID"); do
         awk '/^VmRSS:/ { print $2 }' "/proc/$p/status"; done \
     | sort -n | awk '{ v[NR] = $1 } END { print NR, v[1], v[NR] }')
 
-dl_start
-bench_pgbench ceiling-spread "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-spread]}" 1000
-check ceiling-spread "${FIRST[ceiling-spread]}" 1000
-dl_ended
-dl_settle ceiling-spread
-dl_start
-bench_pgbench ceiling-hot "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-hot]}" 1
-check ceiling-hot "${FIRST[ceiling-hot]}" 1
-dl_ended
-dl_settle ceiling-hot
-bench_pgbench ceiling-list "$STACK_DIR/ceiling-list.sql"
-NON[ceiling-list]=0     # a read: nothing to fail but errors
-NOTE[list]="$(ratio "${RPS[list]}" "${RPS[ceiling-list]}") of ceiling-list"
+if want ceiling-spread; then
+    dl_start
+    bench_pgbench ceiling-spread "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-spread]}" 1000
+    check ceiling-spread "${FIRST[ceiling-spread]}" 1000
+    dl_ended
+    dl_settle ceiling-spread
+fi
+if want ceiling-hot; then
+    dl_start
+    bench_pgbench ceiling-hot "$STACK_DIR/ceiling.sql" "${FIRST[ceiling-hot]}" 1
+    check ceiling-hot "${FIRST[ceiling-hot]}" 1
+    dl_ended
+    dl_settle ceiling-hot
+fi
+if want ceiling-list; then
+    bench_pgbench ceiling-list "$STACK_DIR/ceiling-list.sql"
+    NON[ceiling-list]=0     # a read: nothing to fail but errors
+fi
+[ -z "${RPS[list]:-}" ] || [ -z "${RPS[ceiling-list]:-}" ] \
+    || NOTE[list]="$(ratio "${RPS[list]}" "${RPS[ceiling-list]}") of ceiling-list"
 ran=$(( $(date +%s) - started ))
 # before tee truncates the results file, which would make the tree dirty
 commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 # --- The table ---------------------------------------------------------
-# target LABEL FIGURE OP GOAL: one line of the targets block
-target() {
-    awk -v l="$1" -v f="$2" -v op="$3" -v g="$4" 'BEGIN {
-        ok = op == ">=" ? f >= g : f <= g
-        printf "%-26s %10.2f   %s %-8s %s\n", l, f, op, g, ok ? "PASS" : "MISS" }'
-}
-{
-    echo "make bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
-    echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
-         "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
-    echo "stack: LIMITS=off (every per-client limit lifted; channel-holds runs under its channel's caps), nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
-         "(VmRSS min $rss_min kB, max $rss_max kB after the wrk runs), PostgreSQL $pg_version"
-    echo "postgres: $pg_settings"
-    echo "load: wrk -t2 -c$CONNS, ${SECS}s per scenario after ${WARM}s warm-up; measured ${ran}s"
-    echo
-    printf '%-16s %10s %9s %9s %8s %7s %9s  %s\n' scenario req/s 'p50 ms' 'p99 ms' \
-        non-2xx errors deadlocks note
-    for s in spread hot hot-holds list show holds-spread channel-holds \
-             ceiling-spread ceiling-hot ceiling-list; do
-        printf '%-16s %10.1f %9.2f %9.2f %8d %7d %9s  %s\n' "$s" "${RPS[$s]}" "${P50[$s]}" \
-            "${P99[$s]}" "${NON[$s]}" "${ERR[$s]}" "${DL[$s]:--}" "${NOTE[$s]:-}"
-    done
-    echo "deadlocks: pg_stat_database's count, warm-up included; the server log's" \
-         "'deadlock detected' lines:" \
-         "$(for s in spread hot hot-holds holds-spread channel-holds ceiling-spread ceiling-hot; do
-                printf '%s %s, ' "$s" "${DL_LOG[$s]}"; done | sed 's/, $//')"
-    echo
-    printf '%-26s %10s   %-11s %s\n' target figure goal result
-    target 'spread / ceiling-spread' "$(ratio "${RPS[spread]}" "${RPS[ceiling-spread]}")" '>=' 0.70
-    target 'hot / spread' "$(ratio "${RPS[hot]}" "${RPS[spread]}")" '>=' 0.80
-    target 'list req/s' "${RPS[list]}" '>=' 1500
-    target 'show req/s' "${RPS[show]}" '>=' 6000
-    target 'spread p99 ms' "${P99[spread]}" '<=' 50
-    target 'hot p99 ms' "${P99[hot]}" '<=' 50
-    echo
-    if [ "$broken" -eq 0 ]; then
-        echo "invariants: ok after spread, hot, hot-holds, holds-spread, channel-holds, ceiling-spread, ceiling-hot"
-    else
-        echo "invariants: FAILED:$INVARIANTS"
-    fi
-} | tee "$RESULTS"
+source tests/bench/table.sh
+bench_table | tee "$RESULTS"
 exit "$broken"

@@ -10,8 +10,9 @@
 # PostgreSQL runs as postgres on 127.0.0.1:5432 of its own loopback, the
 # package is installed with dpkg -i while that systemd runs (so postinst
 # talks to it), configured (dpkg-reconfigure: migrations, units
-# started), the nginx site enabled, a seat booked through nginx, the
-# service reloaded, reinstalled under load (the upgrade path: restart,
+# started), the nginx site enabled, a seat booked through nginx,
+# booking-events heard relaying a seated booking to a browser's
+# EventSource through the site, the service reloaded, reinstalled under load (the upgrade path: restart,
 # config kept, no request failed), then removed and purged. All of it goes when PID 1 is
 # SIGKILLed: the mounts live only in its mount namespace.
 #
@@ -216,6 +217,8 @@ check "postinst created the system user booking (nologin, no home)" \
     eq "$(in_ns getent passwd booking | awk -F: '{print ($3 < 1000) "," $6 "," $7}')" "1,/,/usr/sbin/nologin"
 check "and /run/booking (tmpfiles.d): booking:www-data 0750" \
     eq "$(in_ns stat -c '%U:%G %a' /run/booking)" "booking:www-data 750"
+check "and /run/booking-events, the publisher's: root:booking 0750" \
+    eq "$(in_ns stat -c '%U:%G %a' /run/booking-events)" "root:booking 750"
 check "an admin token for ADMIN_TOKEN_FILE: root:booking 0640, 43 characters" \
     eq "$(in_ns stat -c '%U:%G %a' /etc/booking/admin-token) $(in_ns cat /etc/booking/admin-token | wc -c)" "root:booking 640 43"
 check "and a secret key for SECRET_KEY_FILE: root:booking 0640, 43 characters, not the token" \
@@ -226,13 +229,15 @@ check "/etc/default/booking is the example, readable by root and booking (0640)"
     "root:booking 640/same"
 check "the conffiles are the /etc files" eq \
     "$(in_ns dpkg-query -W -f='${Conffiles}' booking | awk 'NF {print $1}' | tr '\n' ' ')" \
-    "/etc/default/booking /etc/nginx/sites-available/booking /etc/nginx/snippets/booking-fastcgi.conf "
+    "/etc/default/booking /etc/nginx/sites-available/booking /etc/nginx/snippets/booking-cors-origins.conf /etc/nginx/snippets/booking-fastcgi.conf "
 check "the units are enabled: socket, service, timer" eq \
     "$(in_ns systemctl is-enabled booking-fcgi.socket booking-fcgi.service booking-expire.timer | tr '\n' ' ')" \
     "enabled enabled enabled "
+check "and booking-events.service, the live seat map's relay" \
+    eq "$(in_ns systemctl is-enabled booking-events.service)" enabled
 check "unconfigured, none is started" eq \
-    "$(in_ns systemctl is-active booking-fcgi.socket booking-fcgi.service booking-expire.timer | tr '\n' ' ')" \
-    "inactive inactive inactive "
+    "$(in_ns systemctl is-active booking-fcgi.socket booking-fcgi.service booking-expire.timer booking-events.service | tr '\n' ' ')" \
+    "inactive inactive inactive inactive "
 check "postinst said what to configure" grep -q 'set DATABASE_URL (and MIGRATE_DATABASE_URL)' <<<"$out"
 check "the units run the installed binaries" eq \
     "$(in_ns systemctl show -p ExecStart --value booking-fcgi.service | grep -o 'path=[^ ;]*')" \
@@ -252,6 +257,16 @@ check "postinst ran the migrations ($nsql applied, booking_app exists)" eq \
     "$nsql/1"
 check "and started the socket and the timer" eq \
     "$(in_ns systemctl is-active booking-fcgi.socket booking-expire.timer | tr '\n' ' ')" "active active "
+# state_as UNIT: "ActiveState/SubState/user" of its main process.
+state_as() {
+    echo "$(in_ns systemctl show -p ActiveState -p SubState --value "$1" | tr '\n' '/')$(in_ns ps -o user= -p "$(in_ns systemctl show -p MainPID --value "$1")")"
+}
+events_up() { [ "$(in_ns systemctl show -p SubState --value booking-events.service)" = running ]; }
+stack_wait_for 15 events_up
+check "and booking-events.service (Type=notify): active/running as booking" \
+    eq "$(state_as booking-events.service)" "active/running/booking"
+check "journalctl -u booking-events: it listens on seat_events" \
+    sh_ns "journalctl -q -u booking-events --no-pager | grep -q 'listening on seat_events'"
 check "the socket is /run/booking/fcgi.sock, booking:www-data 0660" \
     eq "$(in_ns stat -c '%U:%G %a' /run/booking/fcgi.sock)" "booking:www-data 660"
 
@@ -285,11 +300,26 @@ booking=$(jq -r '.booking.id // empty' <<<"$BODY" 2>/dev/null)
 check "the booking is in PostgreSQL: CONFIRMED, 2 seats of show $show" eq \
     "$(sql "SELECT status || '/' || seat_count || '/' || show_id FROM bookings WHERE id = ${booking:-0}")" \
     "CONFIRMED/2/$show"
+# The live seat map through the installed site: a browser's EventSource
+# on /events/shows/N hears a seated booking, relayed by booking-events
+# from PostgreSQL to nchan's publisher socket /run/booking-events/events.sock.
+http POST /admin/show "{\"name\":\"Seated\",\"start_time\":\"$start\",\"seating\":{\"focal_point\":{\"x\":0,\"y\":0},\"categories\":[{\"name\":\"A\",\"colour\":\"#000000\",\"price\":100}],\"sections\":[{\"name\":\"S\",\"rows\":[{\"name\":\"A\",\"seats\":\"1-10\",\"category\":\"A\"}]}]}}" \
+    "Authorization: Bearer $TOKEN"
+seated=$(jq -r '.show.id // 0' <<<"$BODY" 2>/dev/null)
+TO=30 in_ns curl -s -N -m 10 -H 'Accept: text/event-stream' \
+    "http://127.0.0.1/events/shows/$seated" >"$T/share/events" &
+sub=$!
+stack_wait_for 5 test -s "$T/share/events"
+sleep 0.3
+http POST /book "{\"show_id\":$seated,\"seats\":[\"S-A-2\",\"S-A-3\"]}"
+heard() { grep -q "^data: {\"show\":$seated,\"s\":\[1,2\]}" "$T/share/events"; }
+stack_wait_for 5 heard
+kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
+check "an EventSource on /events/shows/$seated through the site hears S-A-2 and S-A-3 sold ($CODE)" heard
 running() { [ "$(in_ns systemctl show -p SubState --value booking-fcgi.service)" = running ]; }
 stack_wait_for 15 running
-check "booking-fcgi.service is active/running as booking" eq \
-    "$(in_ns systemctl show -p ActiveState -p SubState --value booking-fcgi.service | tr '\n' '/')$(in_ns ps -o user= -p "$(in_ns systemctl show -p MainPID --value booking-fcgi.service)")" \
-    "active/running/booking"
+check "booking-fcgi.service is active/running as booking" \
+    eq "$(state_as booking-fcgi.service)" "active/running/booking"
 check "journalctl -u booking-fcgi has the request" \
     sh_ns "journalctl -q -u booking-fcgi --no-pager | grep -q 'POST /book 201'"
 
@@ -320,6 +350,7 @@ http POST /admin/show "{\"name\":\"Upgrade\",\"start_time\":\"$start\",\"total_s
     "Authorization: Bearer $TOKEN"
 big=$(jq -r '.show.id // 0' <<<"$BODY" 2>/dev/null)
 main1=$(in_ns systemctl show -p MainPID --value booking-fcgi.service)
+events1=$(in_ns systemctl show -p MainPID --value booking-events.service)
 TO=90 in_ns sh -c 'while [ ! -e /srv/booking-test/stop ]; do
     curl -s -o /dev/null -m 10 -w "health %{http_code}\n" http://127.0.0.1/health
     curl -s -o /dev/null -m 10 -w "book %{http_code}\n" -H "Content-Type: application/json" \
@@ -335,6 +366,10 @@ echo "$out" | sed 's/^/#   dpkg: /'
 main2=$(in_ns systemctl show -p MainPID --value booking-fcgi.service)
 check "an upgrade while running: exit 0, the service restarted (new master)" \
     eq "$rc/$([ "$main2" != "$main1" ] && [ "$main2" != 0 ] && echo new)" 0/new
+stack_wait_for 15 events_up
+events2=$(in_ns systemctl show -p MainPID --value booking-events.service)
+check "booking-events restarted on the new binary, running" \
+    eq "$(in_ns systemctl show -p SubState --value booking-events.service)/$([ "$events2" != "$events1" ] && [ "$events2" != 0 ] && echo new)" running/new
 check "the admin's /etc/default/booking is kept as edited" eq "$(in_ns md5sum /etc/default/booking)" "$before"
 n200=$(grep -c '^health 200$' "$T/share/codes") nother=$(grep -c -v -e '^health 200$' -e '^book 201$' "$T/share/codes")
 n201=$(grep -c '^book 201$' "$T/share/codes")
@@ -348,8 +383,8 @@ in_ns systemctl stop nginx.service
 out=$(TO=120 in_ns dpkg -r booking 2>&1); rc=$?
 echo "$out" | sed 's/^/#   dpkg: /'
 check "dpkg -r: exit 0, units stopped" eq \
-    "$rc/$(in_ns systemctl is-active booking-fcgi.socket booking-fcgi.service booking-expire.timer | tr '\n' ' ')" \
-    "0/inactive inactive inactive "
+    "$rc/$(in_ns systemctl is-active booking-fcgi.socket booking-fcgi.service booking-expire.timer booking-events.service | tr '\n' ' ')" \
+    "0/inactive inactive inactive inactive "
 check "binaries and units gone, the configuration kept" eq \
     "$(sh_ns 'ls /usr/sbin/booking-fcgi /lib/systemd/system/booking-fcgi.service /etc/default/booking /etc/booking/admin-token /etc/booking/secret-key 2>/dev/null' | tr '\n' ' ')" \
     "/etc/booking/admin-token /etc/booking/secret-key /etc/default/booking "

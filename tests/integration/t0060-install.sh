@@ -16,13 +16,13 @@ check "make install DESTDIR=... PREFIX=/usr/local: exit 0" eq $? 0
 files=$(cd "$D" && find . -type f -printf '%m %P\n' | sort)
 has() { echo "$files" | grep -qx "$1"; }
 check "binaries in /usr/local/sbin, mode 755" bash -c \
-    "$(declare -f has); files='$files'; has '755 usr/local/sbin/booking-fcgi' && has '755 usr/local/sbin/booking-expire' && has '755 usr/local/sbin/booking-migrate'"
+    "$(declare -f has); files='$files'; has '755 usr/local/sbin/booking-fcgi' && has '755 usr/local/sbin/booking-expire' && has '755 usr/local/sbin/booking-events' && has '755 usr/local/sbin/booking-migrate'"
 check "every migration in share/booking/sql" eq \
     "$(echo "$files" | grep -c ' usr/local/share/booking/sql/[0-9]*_.*\.sql$')" "$(ls "$ROOT"/sql/[0-9]*_*.sql | wc -l)"
 check "every live definition in share/booking/sql/functions" eq \
     "$(echo "$files" | grep -c ' usr/local/share/booking/sql/functions/.*\.sql$')" "$(ls "$ROOT"/sql/functions/*.sql | wc -l)"
-check "the four units in /usr/local/lib/systemd/system" eq \
-    "$(echo "$files" | grep -c ' usr/local/lib/systemd/system/booking-')" 4
+check "the five units in /usr/local/lib/systemd/system" eq \
+    "$(echo "$files" | grep -c ' usr/local/lib/systemd/system/booking-')" 5
 check "their ExecStart= names the installed binary" \
     grep -qx 'ExecStart=/usr/local/sbin/booking-fcgi' "$D/usr/local/lib/systemd/system/booking-fcgi.service"
 check "sysusers.d and tmpfiles.d files" bash -c \

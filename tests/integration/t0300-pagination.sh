@@ -95,3 +95,12 @@ check "9999-12-31T23:59:59.999999Z is stored and echoed exactly" \
     eq "$STATUS/$(jget .show.start_time)" "201/9999-12-31T23:59:59.999999Z"
 req GET "/shows?limit=1&cursor=253402300799999998_1"
 check "a cursor just before it finds it" eq "$(jget '.[0].id')" "$last"
+
+# A page reads the parts by their own copy of the show's start time
+# (migration 021): every part of every show, general admission and
+# seated, has its show's.
+check "every part carries its show's start time" \
+    eq "$(sql "SELECT count(*) FROM show_parts p JOIN shows s ON s.id = p.show_id
+                WHERE p.start_time IS DISTINCT FROM s.start_time")" 0
+check "... and there are parts to check" \
+    eval '[ "$(sql "SELECT count(*) FROM show_parts")" -gt 0 ]'

@@ -108,7 +108,7 @@ check "and each 201 holds its two seats" \
     eq "$(( $(grep -c '^201$' "$TMP_T/race") * 2 ))" \
     "$(sql "SELECT count(*) FROM seat_assignments a JOIN seats s USING (show_id, seat)
              WHERE a.show_id = $show AND s.label ~ '^Stalls-[BC]-'")"
-check "the parts count exactly the seats assigned" \
+check "the parts count exactly the seats assigned (none is blocked)" \
     eq "$(sql "SELECT sum(booked) FROM show_parts WHERE show_id = $show")" \
     "$(sql "SELECT count(*) FROM seat_assignments WHERE show_id = $show")"
 check "the list of shows counts them too" \
@@ -124,8 +124,8 @@ rows='{"focal_point":{"x":10,"y":0},"categories":[{"name":"All","colour":"#12345
 admin_post "{\"name\":\"Hall of 400\",\"start_time\":\"$start\",\"seating\":$rows}"
 big=$(jget .show.id)
 post_json /book "{\"show_id\":$big,\"seat_count\":2,\"best_available\":{}}"
-check "best available of 2: 201, the middle of the front row, beside each other" \
-    eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Hall-A-9,Hall-A-10"
+check "best available of 2: 201, the middle of the front row, beside each other (adjacent)" \
+    eq "$STATUS/$(jget '.booking.seats | join(",")')/$(jget .booking.adjacent)" "201/Hall-A-9,Hall-A-10/true"
 post_json /book "{\"show_id\":$big,\"seat_count\":2,\"best_available\":{\"categories\":[\"None\"]}}"
 check "a category the show lacks: 400 unknown_category" eq "$STATUS/$(jget .error)" "400/unknown_category"
 post_json /book "{\"show_id\":$big,\"seat_count\":2,\"seats\":[\"Hall-B-1\",\"Hall-B-2\"],\"best_available\":{}}"

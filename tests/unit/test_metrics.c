@@ -67,7 +67,7 @@ cells_total(const struct metrics *m)
 static char *
 render(const struct metrics *m, int64_t holds_expired)
 {
-    struct metrics_text t = { NULL, 0, 0 };
+    struct textbuf t = { NULL, 0, 0 };
 
     assert_int_equal(metrics_render(&t, m, &pool, holds_expired), 0);
     assert_non_null(t.buf);
@@ -518,7 +518,7 @@ static void
 test_metrics_render_grows(void **state)
 {
     struct metrics      m;
-    struct metrics_text t;
+    struct textbuf t;
     char               *first, *fresh;
     size_t              first_len;
     int                 r, s;

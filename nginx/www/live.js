@@ -1,0 +1,68 @@
+// Live seat states: the nchan EventSource at /events/shows/{id}, or, where
+// EventSource is missing or the server has no events route, a poll of
+// the map with its ETag every few seconds. Either way the caller gets
+// changes (onChanges) and requests to refetch the map (onResync).
+import { apiBase } from './api.js';
+
+const POLL_MS = 3000;
+
+// liveStart(showId, h): h.onChanges(msg) for {show, f, h, s, b};
+// h.onResync(why) when the map must be refetched (the first connection
+// and every reconnection, since messages may have been missed; a
+// "resync" message; each poll); h.onMode(mode) with 'events', 'polling'
+// or 'reconnecting'. ?live=poll in the page's URL forces polling.
+// Returns the subscription, for liveStop.
+export function liveStart(showId, h) {
+    const sub = { showId, h, es: null, timer: 0, mode: '' };
+    const forcePoll = new URLSearchParams(location.search).get('live') === 'poll';
+    if (window.EventSource && !forcePoll) eventsStart(sub); else pollStart(sub);
+    return sub;
+}
+
+export function liveStop(sub) {
+    if (!sub) return;
+    if (sub.es) sub.es.close();
+    clearInterval(sub.timer);
+    sub.es = null;
+    sub.timer = 0;
+}
+
+function modeSet(sub, mode) {
+    sub.mode = mode;
+    sub.h.onMode(mode);
+}
+
+function eventsStart(sub) {
+    const es = new EventSource(apiBase + '/events/shows/' + sub.showId);
+    sub.es = es;
+    es.onopen = () => { modeSet(sub, 'events'); sub.h.onResync('open'); };
+    es.onmessage = ev => messageHandle(sub, ev.data);
+    es.onerror = () => {
+        if (es.readyState === EventSource.CLOSED) {
+            // not an event stream (no events route here): poll instead
+            sub.es = null;
+            pollStart(sub);
+        } else {
+            modeSet(sub, 'reconnecting');
+        }
+    };
+}
+
+// One message's data: changes for this show, or a resync (for this show,
+// or for all, on channel "all"). Anything else is ignored.
+function messageHandle(sub, data) {
+    let msg;
+    try { msg = JSON.parse(data); } catch (e) { return; }
+    if (!msg || typeof msg !== 'object') return;
+    if (msg.show !== undefined && msg.show !== sub.showId) return;
+    if (msg.resync) sub.h.onResync('message');
+    else if (msg.show === sub.showId) sub.h.onChanges(msg);
+}
+
+function pollStart(sub) {
+    modeSet(sub, 'polling');
+    sub.h.onResync('poll');
+    sub.timer = setInterval(() => {
+        if (!document.hidden) sub.h.onResync('poll');
+    }, POLL_MS);
+}
