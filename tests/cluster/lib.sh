@@ -2,22 +2,28 @@
 # multi-host site nginx/booking-cluster.conf, made to run here. Sourced
 # after scripts/stack.sh.
 
-# cluster_nginx_conf DIR PORT METRICS_LISTEN APP...: an nginx prefix in
-# DIR/nginx, as stack_nginx_conf writes one (listening on 127.0.0.1:PORT,
-# the per-client limits lifted when the caller lifted them), around the
-# shipped site with its three sample hosts replaced by the APPs
-# (host:port, as many as given) in the upstream and in the metrics
-# server (/hosts/app1/... to the first), which listens on
-# METRICS_LISTEN. stack_nginx_conf reads the site from
-# $STACK_ROOT/nginx/booking.conf: it is given a root of its own.
+# cluster_nginx_conf DIR PORT METRICS_LISTEN [APP...]: an nginx prefix
+# in DIR/nginx, as stack_nginx_conf writes one (listening on
+# 127.0.0.1:PORT, the per-client limits lifted when the caller lifted
+# them), around the shipped site with its three sample hosts replaced
+# by the APPs (host:port, as many as given; none: the samples kept) in
+# the upstream and in the metrics server (/hosts/app1/... to the
+# first), which listens on METRICS_LISTEN. stack_nginx_conf reads the site from
+# $STACK_ROOT/nginx/booking.conf: it is given a root of its own, the
+# checkout's but for that file.
 cluster_nginx_conf() {
-    local dir=$1 port=$2 mlisten=$3 root=$1/root
+    local dir=$1 port=$2 mlisten=$3 root=$1/root e
     shift 3
     mkdir -p "$root/nginx"
-    cp "$STACK_ROOT/nginx/booking-fastcgi.conf" "$root/nginx/"
+    for e in "$STACK_ROOT"/* "$STACK_ROOT"/nginx/*; do
+        case ${e#"$STACK_ROOT"/} in
+        nginx|nginx/booking.conf) ;;
+        *) ln -sfn "$e" "$root/${e#"$STACK_ROOT"/}" ;;
+        esac
+    done
     awk -v apps="$*" -v mlisten="$mlisten" '
         BEGIN { n = split(apps, app, " ") }
-        /^    server 10\.0\.0\.1[1-9]:9000 / {
+        n && /^    server 10\.0\.0\.1[1-9]:9000 / {
             if (!ups++)
                 for (i = 1; i <= n; i++) {
                     line = $0
@@ -26,7 +32,7 @@ cluster_nginx_conf() {
                 }
             next
         }
-        /^    location ~ \^\/hosts\/app[0-9]+\// {
+        n && /^    location ~ \^\/hosts\/app[0-9]+\// {
             skip = 1
             if (!locs++)
                 for (i = 1; i <= n; i++)

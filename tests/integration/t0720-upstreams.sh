@@ -16,13 +16,9 @@ log="$TMP_T/pools.log"
 NG=
 trap cluster_test_cleanup EXIT
 
-# Syntax first: the site as shipped, sample hosts and all (nginx -t
+# Syntax first: the site as shipped, its sample hosts and all (nginx -t
 # binds the metrics server's address, moved to the loopback).
-mkdir -p "$TMP_T/shipped/root/nginx"
-sed -e "s|listen 10.0.0.10:9180;|listen 127.0.0.1:$(stack_free_port);|" \
-    "$STACK_ROOT/nginx/booking-cluster.conf" >"$TMP_T/shipped/root/nginx/booking.conf"
-cp "$STACK_ROOT/nginx/booking-fastcgi.conf" "$TMP_T/shipped/root/nginx/"
-STACK_ROOT=$TMP_T/shipped/root STACK_DIR=$TMP_T/shipped stack_nginx_conf "$(stack_free_port)"
+cluster_nginx_conf "$TMP_T/shipped" "$(stack_free_port)" "127.0.0.1:$(stack_free_port)"
 check "the site as shipped passes nginx -t" \
     nginx -t -q -p "$TMP_T/shipped/nginx" -c "$TMP_T/shipped/nginx/conf/nginx.conf" \
         -e "$TMP_T/shipped/nginx/logs/error.log"
