@@ -29,7 +29,9 @@ BEGIN
                          WHERE show_id = p_show_id AND status = 'PENDING'
                            AND expires_at <= now()
                          ORDER BY expires_at LIMIT p_limit)
-           AND b.status = 'PENDING'
+           -- judged again on the locked row: an extend that committed
+           -- while this waited for it moved the deadline
+           AND b.status = 'PENDING' AND b.expires_at <= now()
         RETURNING b.seat_count, b.parts, b.part_seats),
     freed AS (
         SELECT u.part, sum(u.seats) AS seats
