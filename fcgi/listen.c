@@ -34,7 +34,6 @@ static int listen_bind_unix(const struct config *cfg);
 static int listen_bind_inet(const struct config *cfg,
     const struct sockaddr_storage *sa, socklen_t len);
 static int listen_inet_options(int fd, int family);
-static int listen_is_inet(int fd);
 static void listen_refuse_new(int fd);
 static int listen_path_in_use(const struct sockaddr_un *sa);
 
@@ -263,7 +262,7 @@ listen_rebind(const struct config *cfg)
     return fd < 0 ? -1 : fd;
 }
 
-static int
+int
 listen_is_inet(int fd)
 {
     struct sockaddr_storage sa;

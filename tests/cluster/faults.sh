@@ -76,17 +76,6 @@ fault_app_db_cut() {
     CUT_END_MS=$(now_ms)
 }
 
-# by_status LOG: "409:N,503d:N,..." for the answers that are not 2xx; a
-# 503 split by what it says: d database_unavailable, o outcome_unknown,
-# n nginx's service_unavailable.
-by_status() {
-    awk '$4 < 200 || $4 >= 300 {
-            s = sprintf("%03d", $4)
-            if ($4 == 503) s = s ($6 == "database_unavailable" ? "d" : \
-                $6 == "outcome_unknown" ? "o" : $6 == "service_unavailable" ? "n" : "?")
-            print s }' "$1" | sort | uniq -c | awk '{print $2 ":" $1}' | paste -sd, -
-}
-
 # resume_ms LOG: the longest time without a booking made (the end of a
 # 201), from the fault to the end of the load; "none" without one.
 resume_ms() {
