@@ -554,6 +554,13 @@ bookings_best_or_reply(json_object *body, int has_seats, int64_t seats,
             "field \"best_available\" must be an object");
         return -1;
     }
+    /* a seated booking lists its seats: as many as "seats" may name */
+    if (seats > BOOKINGS_LABELS_MAX) {
+        response_error(res, 400, "invalid_value", "seat_count",
+            "with \"best_available\", field \"seat_count\" must be from 1 "
+            "to 1000: a seated booking has at most 1000 seats");
+        return -1;
+    }
     if (json_fields_known_or_reply(spec, best_fields, res) < 0
         || bookings_names_or_reply(spec, "categories", 32, res) < 0
         || bookings_names_or_reply(spec, "sections", 200, res) < 0)
