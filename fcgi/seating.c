@@ -122,6 +122,10 @@ static int parse_category_ref(struct seating_ctx *c, json_object *entry,
     int *category);
 static int parse_standing(struct seating_ctx *c, json_object *seating,
     json_object *out);
+typedef int parse_entry_fn(struct seating_ctx *c, json_object *entry,
+    json_object *out);
+static int parse_each(struct seating_ctx *c, json_object *list,
+    const char *name, parse_entry_fn *fn, json_object *out);
 static int parse_area(struct seating_ctx *c, json_object *area,
     json_object *out);
 static int parse_gaps(struct seating_ctx *c, json_object *entry,
@@ -510,21 +514,12 @@ static int
 parse_categories(struct seating_ctx *c, json_object *seating,
     json_object *out)
 {
-    json_object *list, *arr;
-    size_t       i, old;
-    int          rc = 0;
+    json_object *list;
 
     if (array_or_reply(c, seating, "categories", 1, SEATING_CATEGORIES_MAX,
             &list) < 0)
         return -1;
-    arr = json_object_new_array();
-    json_put_new(out, "categories", arr);
-    for (i = 0; rc == 0 && i < json_object_array_length(list); i++) {
-        old = path_push(c, ".categories[%zu]", i);
-        rc = parse_category(c, json_object_array_get_idx(list, i), arr);
-        path_pop(c, old);
-    }
-    return rc;
+    return parse_each(c, list, "categories", parse_category, out);
 }
 
 /* {"name", "colour", "price"}: the name unique, the colour lower-cased. */
@@ -561,21 +556,12 @@ parse_category(struct seating_ctx *c, json_object *cat, json_object *out)
 static int
 parse_sections(struct seating_ctx *c, json_object *seating, json_object *out)
 {
-    json_object *list, *arr;
-    size_t       i, old;
-    int          rc = 0;
+    json_object *list;
 
     if (array_or_reply(c, seating, "sections", 1, SEATING_SECTIONS_MAX,
             &list) < 0)
         return -1;
-    arr = json_object_new_array();
-    json_put_new(out, "sections", arr);
-    for (i = 0; rc == 0 && i < json_object_array_length(list); i++) {
-        old = path_push(c, ".sections[%zu]", i);
-        rc = parse_section(c, json_object_array_get_idx(list, i), arr);
-        path_pop(c, old);
-    }
-    return rc;
+    return parse_each(c, list, "sections", parse_section, out);
 }
 
 /*
@@ -867,20 +853,33 @@ parse_accessible(struct seating_ctx *c, json_object *entry,
 static int
 parse_standing(struct seating_ctx *c, json_object *seating, json_object *out)
 {
-    json_object *list, *arr;
-    size_t       i, old;
-    int          rc = 0;
+    json_object *list;
 
     if (array_or_reply(c, seating, "standing", 0, SEATING_STANDING_MAX,
             &list) < 0)
         return -1;
     if (list == NULL || json_object_array_length(list) == 0)
         return 0;
-    arr = json_object_new_array();
-    json_put_new(out, "standing", arr);
+    return parse_each(c, list, "standing", parse_area, out);
+}
+
+/*
+ * Each entry of list, the array member name, by fn into a new array
+ * out.name, the path naming the entry while fn reads it. Stops at the
+ * first entry fn refuses (-1).
+ */
+static int
+parse_each(struct seating_ctx *c, json_object *list, const char *name,
+    parse_entry_fn *fn, json_object *out)
+{
+    json_object *arr = json_object_new_array();
+    size_t       i, old;
+    int          rc = 0;
+
+    json_put_new(out, name, arr);
     for (i = 0; rc == 0 && i < json_object_array_length(list); i++) {
-        old = path_push(c, ".standing[%zu]", i);
-        rc = parse_area(c, json_object_array_get_idx(list, i), arr);
+        old = path_push(c, ".%s[%zu]", name, i);
+        rc = fn(c, json_object_array_get_idx(list, i), arr);
         path_pop(c, old);
     }
     return rc;
