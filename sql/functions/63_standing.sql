@@ -141,8 +141,12 @@ BEGIN
      WHERE p.total - p.booked < u.n;
 
     -- The booking of the seats (none, or all of them), then its places.
+    -- Places alone leave bookings.seats NULL, not {}: what reads a
+    -- booking's seats (the live map's events, 65_seat_events.sql) then
+    -- passes it over as it passes over a booking by count.
     r := seats_record(p_show_id, v_count,
-                      CASE WHEN v_short IS NULL THEN v_seats END,
+                      CASE WHEN v_short IS NULL
+                           THEN nullif(v_seats, '{}') END,
                       v_short IS NULL,
                       CASE WHEN v_short IS NULL THEN v_status
                            ELSE 'FAILED' END,

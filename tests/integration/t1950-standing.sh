@@ -61,6 +61,8 @@ check "a hold of the 3 last places: 201 PENDING, seat_count 3, seats []" \
     "201/PENDING/3/0/7500"
 hold=$(jget .booking.id)
 check "the map shows none free" eq "$(floor_free)" 0
+check "places alone record no seats (NULL, as a booking by count: the live map's events pass it over)" \
+    eq "$(sql "SELECT seats IS NULL FROM bookings WHERE id = $hold")" t
 sleep 3.5
 check "lapsed: free on the map before any sweep" eq "$(floor_free)" 3
 check "and in the show's availability" eq "$(available "$show")" 15
