@@ -135,6 +135,9 @@ include tests/faults/faults.mk
 # make test-deadlines (answers within the deadline under database faults)
 include tests/deadlines/deadlines.mk
 
+# make test-cluster (several app hosts and a failing-over PostgreSQL)
+include tests/cluster/cluster.mk
+
 # make bench (the on-sale benchmark; see tests/bench/run.sh)
 include tests/bench/bench.mk
 

@@ -17,7 +17,9 @@
     "                     FROM show_parts WHERE show_id = s.id) f"
 
 /*
- * One show's lapsed holds, as lapsed_hold_seats() counts them, written
+ * One show's lapsed holds, as lapsed_hold_seats() counts them (the seats
+ * they hold in the parts' counts, part_seats: a seat the admin blocked
+ * and then sold is counted as blocked, not in the booking's part), written
  * out: a function around a subquery is never inlined, and calling it
  * cost a third of GET /shows/{id}.
  */
@@ -26,7 +28,8 @@
     "       s.total_seats - f.free, f.free + l.seats," \
     "       s.max_seats_per_customer" \
     " FROM shows s" SHOW_FREE \
-    " CROSS JOIN LATERAL (SELECT coalesce(sum(seat_count), 0) AS seats" \
+    " CROSS JOIN LATERAL (SELECT coalesce(sum((SELECT sum(n)" \
+    "                         FROM unnest(part_seats) n)), 0) AS seats" \
     "                     FROM bookings WHERE show_id = s.id" \
     "                      AND status = 'PENDING'" \
     "                      AND expires_at <= now()) l"
@@ -42,7 +45,8 @@
  */
 #define SHOW_PAGE(after_s, after_p) \
     "WITH l AS MATERIALIZED (" \
-    "  SELECT show_id, sum(seat_count) AS seats FROM bookings" \
+    "  SELECT show_id, sum((SELECT sum(n) FROM unnest(part_seats) n))" \
+    "         AS seats FROM bookings" \
     "   WHERE status = 'PENDING' AND expires_at <= now()" \
     "   GROUP BY show_id)" \
     "SELECT s.id, s.name, epoch_us(s.start_time), s.total_seats," \

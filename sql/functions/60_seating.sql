@@ -282,11 +282,15 @@ BEGIN
                   FROM unnest(v_lock || v_more) x;
                 RAISE SQLSTATE 'BK002';
             END IF;
-            -- Ended whole; the trigger gives their seats back.
+            -- Ended whole; the trigger gives their seats back. The
+            -- deadline is judged again on the locked row: a hold extended
+            -- by a transaction that committed while this one waited for
+            -- the row is alive, though the snapshot said lapsed.
             FOR b IN UPDATE bookings
                         SET status = 'FAILED', reason = 'expired',
                             updated_at = now()
                       WHERE id = ANY (v_lapsed) AND status = 'PENDING'
+                        AND expires_at <= now()
                   RETURNING * LOOP
                 PERFORM show_parts_release(b.show_id, b.parts, b.part_seats);
             END LOOP;
