@@ -37,6 +37,7 @@ LIB_SRC  := fcgi/auth.c fcgi/authfail.c fcgi/bookings.c fcgi/channels.c fcgi/con
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
             fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/sha256.c \
             fcgi/seatadmin.c fcgi/seatmap.c fcgi/seating.c fcgi/shows.c \
+            fcgi/standing.c \
             fcgi/textbuf.c \
             fcgi/token.c \
             fcgi/worker.c
