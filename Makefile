@@ -31,12 +31,13 @@ LIBS         = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 LIB_SRC  := fcgi/auth.c fcgi/authfail.c fcgi/bookings.c fcgi/channels.c fcgi/config.c \
             fcgi/db.c fcgi/db_bookings.c fcgi/db_channels.c \
             fcgi/db_expire.c fcgi/db_listen.c fcgi/db_seats.c fcgi/db_shows.c \
-            fcgi/envfile.c fcgi/events_publish.c fcgi/health.c fcgi/idempotency.c fcgi/json.c \
-            fcgi/jsoncanon.c \
+            fcgi/envfile.c fcgi/events_lapse.c fcgi/events_publish.c \
+            fcgi/health.c fcgi/idempotency.c fcgi/json.c fcgi/jsoncanon.c \
             fcgi/jsoncheck.c fcgi/listen.c fcgi/master.c fcgi/metrics.c \
             fcgi/notify.c fcgi/observe.c fcgi/query.c fcgi/request.c \
             fcgi/rfc3339.c fcgi/route.c fcgi/scoreboard.c fcgi/sha256.c \
             fcgi/seatadmin.c fcgi/seatmap.c fcgi/seating.c fcgi/shows.c \
+            fcgi/standing.c \
             fcgi/textbuf.c \
             fcgi/token.c \
             fcgi/worker.c
@@ -133,6 +134,9 @@ include tests/faults/faults.mk
 
 # make test-deadlines (answers within the deadline under database faults)
 include tests/deadlines/deadlines.mk
+
+# make test-cluster (several app hosts and a failing-over PostgreSQL)
+include tests/cluster/cluster.mk
 
 # make bench (the on-sale benchmark; see tests/bench/run.sh)
 include tests/bench/bench.mk

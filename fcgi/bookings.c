@@ -14,6 +14,7 @@
 #include "jsoncanon.h"
 #include "metrics.h"
 #include "rfc3339.h"
+#include "standing.h"
 #include "token.h"
 
 #define BOOKINGS_WHO_MAX (4 + 2 * DB_HASH_LEN + 1)
@@ -27,7 +28,7 @@ struct book_reply {
 /* The members POST /book takes; any other is 400 unknown_field. */
 static const char *const book_fields[] = {
     "show_id", "seat_count", "seats", "best_available", "hold", "customer",
-    NULL,
+    "standing", NULL,
 };
 
 /* The members "best_available" takes. */
@@ -80,6 +81,9 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
         [BOOK_UNKNOWN_CATEGORY] = { 400, "unknown_category",
                              "a category in \"best_available\" is not "
                              "one of this show's" },
+        [BOOK_UNKNOWN_AREA] = { 400, "unknown_area",
+                             "an area named in \"standing\" is not one of "
+                             "this show's standing areas" },
         [BOOK_SEATS_REQUIRED] = { 400, "seats_required",
                              "this show is seated: name the seats to book "
                              "in \"seats\"" },
@@ -133,6 +137,7 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
 };
 
 static json_object *emit_booking(const struct db_booking *b);
+static json_object *emit_area_names(const char *standing);
 static void bookings_reply(struct handler_ctx *ctx, enum book_op op,
     enum book_result r, const struct db_booking *booking,
     const struct idempotency *idem, const char *token);
@@ -154,8 +159,8 @@ static int bookings_names_or_reply(json_object *spec, const char *name,
     size_t max, struct response *res);
 static int bookings_best_or_reply(json_object *body, int has_seats,
     int64_t seats, const char **best, struct response *res);
-static int bookings_seats_or_reply(json_object *body, char **labels,
-    int64_t *count, struct response *res);
+static int bookings_seats_or_reply(json_object *body, int64_t places,
+    char **labels, int64_t *count, struct response *res);
 
 static json_object *
 emit_booking(const struct db_booking *b)
@@ -182,7 +187,26 @@ emit_booking(const struct db_booking *b)
         json_put_new(o, "price", json_object_new_int64(b->price));
         json_put_new(o, "adjacent", json_object_new_boolean(b->adjacent));
     }
+    if (b->standing != NULL)
+        json_put_new(o, "standing", json_tokener_parse(b->standing));
     return o;
+}
+
+/* The names of a booking's standing object ({"Floor": 2}), as a list. */
+static json_object *
+emit_area_names(const char *standing)
+{
+    json_object *obj = json_tokener_parse(standing);
+    json_object *names = json_object_new_array();
+
+    if (json_object_is_type(obj, json_type_object)) {
+        json_object_object_foreach(obj, name, v) {
+            (void) v;
+            json_object_array_add(names, json_object_new_string(name));
+        }
+    }
+    json_object_put(obj);
+    return names;
 }
 
 /*
@@ -223,6 +247,7 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
 {
     const struct book_reply *reply = &book_replies[op][r];
     json_object             *answer;
+    int                      short_areas;
 
     idempotency_reply(ctx->res, idem);
     bookings_count(ctx, op, r, booking, &idem->db);
@@ -232,16 +257,24 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
                                   : r == BOOK_UNKNOWN ? DB_UNKNOWN : DB_ERROR);
         return;
     }
+    /* refused for its standing places: the areas short of them */
+    short_areas = r == BOOK_SOLD_OUT && booking->standing != NULL;
     if (reply->code != NULL) {
         response_error(ctx->res, reply->status, reply->code,
             r == BOOK_SEATS_REQUIRED ? "seat_count"
             : r == BOOK_NOT_SEATED || r == BOOK_UNKNOWN_SEATS ? "seats"
             : r == BOOK_UNKNOWN_CATEGORY ? "best_available.categories"
+            : r == BOOK_UNKNOWN_AREA || short_areas ? "standing"
             : NULL,
-            reply->message);
+            short_areas ? "a standing area has fewer free places than "
+                          "asked: \"standing\" lists it"
+                        : reply->message);
         if (r == BOOK_SEATS_TAKEN && booking->seats != NULL)
             json_object_object_add(ctx->res->body, "seats",
                 json_tokener_parse(booking->seats));
+        if (short_areas)
+            json_object_object_add(ctx->res->body, "standing",
+                emit_area_names(booking->standing));
         if (reply->status == 401)
             response_header(ctx->res,
                 "WWW-Authenticate: Bearer realm=\"booking\"");
@@ -409,9 +442,9 @@ bookings_create(struct handler_ctx *ctx)
     struct db_owner    owner = { 0 };
     char               scope[IDEMPOTENCY_SCOPE_MAX];
     char              *labels = NULL;
-    const char        *best = NULL;
+    const char        *best = NULL, *standing = NULL;
     json_object       *body;
-    int64_t            show_id, seats;
+    int64_t            show_id, seats, places;
     int                hold;
 
     if (bookings_client_or_reply(ctx, &owner, scope, sizeof(scope)) < 0
@@ -420,14 +453,17 @@ bookings_create(struct handler_ctx *ctx)
     if (json_fields_known_or_reply(body, book_fields, ctx->res) < 0
         || json_field_int_or_reply(body, "show_id", 1, INT64_MAX - 1,
                                    &show_id, ctx->res) < 0
-        || bookings_seats_or_reply(body, &labels, &seats, ctx->res) < 0
-        || bookings_best_or_reply(body, labels != NULL, seats, &best,
-                                  ctx->res) < 0
+        || standing_places_or_reply(body, &standing, &places, ctx->res) < 0
+        || bookings_seats_or_reply(body, places, &labels, &seats,
+                                   ctx->res) < 0
+        || bookings_best_or_reply(body, labels != NULL || standing != NULL,
+                                  seats, &best, ctx->res) < 0
         || bookings_hold_or_reply(body, &hold, ctx->res) < 0
         || bookings_customer_or_reply(body, &owner, ctx->res) < 0)
         goto out;
     owner.seats = labels;
     owner.best = best;
+    owner.standing = standing;
     bookings_book(ctx, body, &owner, scope, show_id, seats, hold);
 
 out:
@@ -546,12 +582,20 @@ bookings_best_or_reply(json_object *body, int has_seats, int64_t seats,
         return 0;
     if (has_seats) {
         response_error(res, 400, "invalid_value", "best_available",
-            "give \"seats\" or \"best_available\", not both");
+            "give \"seats\" (and \"standing\") or \"best_available\", "
+            "not both");
         return -1;
     }
     if (!json_object_is_type(spec, json_type_object)) {
         response_error(res, 400, "invalid_type", "best_available",
             "field \"best_available\" must be an object");
+        return -1;
+    }
+    /* a seated booking lists its seats: as many as "seats" may name */
+    if (seats > BOOKINGS_LABELS_MAX) {
+        response_error(res, 400, "invalid_value", "seat_count",
+            "with \"best_available\", field \"seat_count\" must be from 1 "
+            "to 1000: a seated booking has at most 1000 seats");
         return -1;
     }
     if (json_fields_known_or_reply(spec, best_fields, res) < 0
@@ -662,23 +706,27 @@ bookings_labels_or_reply(json_object *body, char **labels, int64_t *n,
 
 /*
  * The seats asked for: "seat_count" (1 to BOOKINGS_SEATS_MAX) for a show
- * sold by count; or "seats" (bookings_labels_or_reply()), with
- * "seat_count" optional beside it and then equal to their number.
- * Returns 0, or -1 after answering.
+ * sold by count; or "seats" (bookings_labels_or_reply()), places
+ * standing places beside them, or places alone, with "seat_count"
+ * optional and then equal to their number in all. Returns 0, or -1
+ * after answering.
  */
 static int
-bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
-    struct response *res)
+bookings_seats_or_reply(json_object *body, int64_t places, char **labels,
+    int64_t *count, struct response *res)
 {
     json_object *v;
-    int64_t      n;
+    int64_t      n = 0;
 
     *labels = NULL;
-    if (!json_object_object_get_ex(body, "seats", &v) || v == NULL)
+    if (json_object_object_get_ex(body, "seats", &v) && v != NULL) {
+        if (bookings_labels_or_reply(body, labels, &n, res) < 0)
+            return -1;
+    } else if (places == 0) {
         return json_field_int_or_reply(body, "seat_count", 1,
                                        BOOKINGS_SEATS_MAX, count, res);
-    if (bookings_labels_or_reply(body, labels, &n, res) < 0)
-        return -1;
+    }
+    n += places;
     *count = n;
     if (!json_object_object_get_ex(body, "seat_count", &v) || v == NULL)
         return 0;
@@ -688,7 +736,8 @@ bookings_seats_or_reply(json_object *body, char **labels, int64_t *count,
     if (*count == n)
         return 0;
     response_error(res, 400, "invalid_value", "seat_count",
-        "field \"seat_count\" must be the number of \"seats\"");
+        "field \"seat_count\" must be the number of \"seats\" and "
+        "standing places");
 fail:
     free(*labels);
     *labels = NULL;

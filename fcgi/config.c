@@ -2,7 +2,9 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,8 @@ static int config_secret(const char *name, int required, char *buf,
     size_t size, size_t *len);
 static int config_secrets(struct config *cfg);
 static int config_deadline(struct config *cfg);
+static int config_socket_addr(const char *value, const char *colon,
+    long port, struct sockaddr_storage *sa, socklen_t *len);
 static int config_events_socket(struct config *cfg);
 
 /*
@@ -43,6 +47,80 @@ config_parse_int(const char *name, const char *value, long min, long max,
     }
     *out = v;
     return 0;
+}
+
+/*
+ * The address in value up to colon, and port, into *sa and *len:
+ * "[IPv6]" or IPv4, numeric. 0, or -1 when it is neither.
+ */
+static int
+config_socket_addr(const char *value, const char *colon, long port,
+    struct sockaddr_storage *sa, socklen_t *len)
+{
+    struct sockaddr_in  *in4 = (struct sockaddr_in *) sa;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) sa;
+    char                 host[INET6_ADDRSTRLEN];
+    size_t               n = (size_t) (colon - value);
+    int                  v6 = value[0] == '[';
+
+    if (v6 && (n < 2 || value[n - 1] != ']'))
+        return -1;
+    if (v6) {
+        value++;
+        n -= 2;
+    }
+    if (n >= sizeof(host))
+        return -1;
+    memcpy(host, value, n);
+    host[n] = '\0';
+    if (!v6 && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t) port);
+        *len = sizeof(*in4);
+        return 0;
+    }
+    if (v6 && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t) port);
+        *len = sizeof(*in6);
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * FCGI_SOCKET: the path of a unix socket, or the TCP address to bind
+ * for an nginx on another host (docs/cluster.md): IPv4:port or
+ * [IPv6]:port, numeric, so that nothing is resolved at start and the
+ * log says exactly what was bound. A value is an address when it begins
+ * with '[', or has a ':' and no '/'; anything else is a path. Returns 0
+ * with *len 0 for a path, 0 with the address in *sa and its length in
+ * *len, or -1 after naming the value on stderr.
+ */
+int
+config_socket_parse(const char *value, struct sockaddr_storage *sa,
+    socklen_t *len)
+{
+    const char *colon = strrchr(value, ':');
+    char       *end = NULL;
+    long        port = 0;
+
+    memset(sa, 0, sizeof(*sa));
+    *len = 0;
+    if (value[0] != '[' && (colon == NULL || strchr(value, '/') != NULL))
+        return 0;
+    if (colon != NULL) {
+        errno = 0;
+        port = strtol(colon + 1, &end, 10);
+    }
+    if (colon != NULL && colon[1] >= '0' && colon[1] <= '9' && *end == '\0'
+        && errno == 0 && port >= 1 && port <= 65535
+        && config_socket_addr(value, colon, port, sa, len) == 0)
+        return 0;
+    fprintf(stderr, "booking: invalid FCGI_SOCKET=\"%s\": expected a unix "
+        "socket path, or a numeric IPv4:port or [IPv6]:port to bind, "
+        "port 1 to 65535\n", value);
+    return -1;
 }
 
 static int
@@ -255,7 +333,9 @@ config_events_socket(struct config *cfg)
 int
 config_load(struct config *cfg, enum config_for who)
 {
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    long                    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct sockaddr_storage addr;       /* only checked here; listen.c binds */
+    socklen_t               addr_len;
 
     memset(cfg, 0, sizeof(*cfg));
     if (ncpu < 1)
@@ -287,6 +367,9 @@ config_load(struct config *cfg, enum config_for who)
     cfg->fcgi_socket = getenv("FCGI_SOCKET");
     if (cfg->fcgi_socket != NULL && cfg->fcgi_socket[0] == '\0')
         cfg->fcgi_socket = NULL;
+    if (cfg->fcgi_socket != NULL
+        && config_socket_parse(cfg->fcgi_socket, &addr, &addr_len) < 0)
+        return -1;
 
     /* Each worker holds a PostgreSQL connection: the default stays well
      * under PostgreSQL's default max_connections of 100. */

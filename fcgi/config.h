@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define CONFIG_TOKEN_MAX 256
 
@@ -13,7 +14,8 @@ enum config_for { CONFIG_SERVER, CONFIG_EXPIRE, CONFIG_EVENTS };
 
 struct config {
     const char *database_url;    /* libpq URI or conninfo */
-    const char *fcgi_socket;     /* path to bind, NULL when inherited */
+    const char *fcgi_socket;     /* path or address to bind, NULL when
+                                  * inherited (config_socket_parse) */
     int         socket_mode;     /* permissions of a socket we bind */
     int         listen_backlog;
     int         workers;
@@ -48,5 +50,7 @@ struct config {
 int config_load(struct config *cfg, enum config_for who);
 int config_parse_int(const char *name, const char *value, long min, long max,
     int base, long *out);
+int config_socket_parse(const char *value, struct sockaddr_storage *sa,
+    socklen_t *len);
 
 #endif

@@ -68,6 +68,7 @@ enum book_result {
     BOOK_SEATS_REQUIRED,    /* a count on a seated show */
     BOOK_NOT_ADJACENT,  /* best available: seats free, no block of them */
     BOOK_UNKNOWN_CATEGORY,  /* best available: a category the show lacks */
+    BOOK_UNKNOWN_AREA,  /* standing: an area the show does not have */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR
 };
@@ -103,6 +104,10 @@ struct db_booking {
                                    NULL for one by count */
     int64_t price;              /* and their prices in all */
     int     adjacent;           /* and they are next to each other */
+    char   *standing;           /* its standing places as a JSON object
+                                   ({"Floor": 2}; malloc'd); for one
+                                   refused sold_out, the areas short of
+                                   places; NULL: none */
 };
 
 /* A write's Idempotency-Key, and what fingerprints its request. */
@@ -147,6 +152,9 @@ struct db_owner {
     /* book: best available, its spec as JSON ({"together","categories",
      * "sections"}); NULL: not asked */
     const char *best;
+    /* book: standing places, as JSON ({"Floor": 2}), alone or beside
+     * seats; NULL: none */
+    const char *standing;
     /* extend: how far from its making a hold may go, how many times */
     int     hold_max_seconds;
     int     hold_max_extends;
@@ -225,7 +233,7 @@ enum db_status db_seats_block(struct db *db, int64_t show_id,
     const char *labels, int block, int64_t channel_id,
     enum seats_result *result, db_seat_fn *fn, void *arg);
 enum db_status db_seat_map(struct db *db, int64_t id, char **layout,
-    char **states);
+    char **states, char **standing);
 enum db_status db_booking_get(struct db *db, int64_t id,
     const struct db_owner *owner, struct db_booking *out);
 

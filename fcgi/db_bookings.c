@@ -32,7 +32,8 @@ const struct db_stmt db_stmts_bookings[] = {
       "       (SELECT b.customer_ref FROM bookings b" \
       "         WHERE '" op "' <> 'book' AND b.id = (k.r).id)," \
       "       k.seat_labels::text, k.price," \
-      "       seats_adjacent((k.r).show_id, k.seat_labels)" \
+      "       seats_adjacent((k.r).show_id, k.seat_labels)," \
+      "       k.standing::text" \
       " FROM booking_run($1::text, $2::text," \
       "                  $3::text || E'\\n' || $4::text, '" op "'," \
       "                  $5::int8,"   /* show id (book), booking id */ \
@@ -52,7 +53,8 @@ const struct db_stmt db_stmts_bookings[] = {
       "                  $3::text || E'\\n' || $19::text," /* as the */ \
       /* previous release fingerprinted the request, for its keys */ \
       "                  $20::text[]," /* book: the seats chosen */ \
-      "                  $21::jsonb) k" /* or best available */
+      "                  $21::jsonb," /* or best available */ \
+      "                  $22::jsonb) k" /* standing places, or NULL */
     [BOOKING_CREATE] = { "booking_create", BOOKING_RUN("book"), DB_ONCE },
     /* confirm and cancel answer the same when repeated */
     [BOOKING_CONFIRM] = { "booking_confirm", BOOKING_RUN("confirm"),
@@ -63,9 +65,17 @@ const struct db_stmt db_stmts_bookings[] = {
     [BOOKING_EXTEND] = { "booking_extend", BOOKING_RUN("extend"), DB_ONCE },
     /* one probe, whether the id is unknown or the token wrong */
     [BOOKING_GET] = { "booking_get",
-      "SELECT (booking_view('ok', b)).*, b.customer_ref, s.labels::text,"
-      "       s.price, seats_adjacent(b.show_id, s.labels) FROM bookings b"
+      "SELECT (booking_view('ok', b)).*, b.customer_ref,"
+      "       CASE WHEN t.places IS NOT NULL"       /* places alone: [] */
+      "            THEN coalesce(s.labels, '[]') ELSE s.labels END::text,"
+      "       CASE WHEN t.places IS NOT NULL"       /* seats and places */
+      "            THEN coalesce(s.price, 0) + coalesce(t.price, 0)"
+      "            ELSE s.price END,"
+      "       seats_adjacent(b.show_id, s.labels), t.places::text"
+      "  FROM bookings b"
       "  LEFT JOIN LATERAL booking_seats(b.id) s ON b.seats IS NOT NULL"
+      "  LEFT JOIN LATERAL booking_standing(b.id) t"
+      "         ON b.standing IS NOT NULL"
       " WHERE id = $1::int8"
       "   AND ($3::bool OR token_hash = $2::bytea"     /* admin, token */
       "        OR channel_id = (SELECT id FROM channels" /* or channel */
@@ -95,6 +105,7 @@ static const struct {
     { "seats_required", BOOK_SEATS_REQUIRED },
     { "not_enough_adjacent", BOOK_NOT_ADJACENT },
     { "unknown_category", BOOK_UNKNOWN_CATEGORY },
+    { "unknown_area", BOOK_UNKNOWN_AREA },
     { "seat_limit", BOOK_SEAT_LIMIT },
     { "unauthorized", BOOK_UNAUTHORIZED },
     { "extend_limit", BOOK_EXTEND_LIMIT },
@@ -138,9 +149,10 @@ db_row_booking(const PGresult *res, int row, struct db_booking *out)
  * after a replay holds the sealed token that the first request stored.
  */
 /*
- * A seated booking's labels (a JSON array, column col), price and
- * whether its seats are next to each other (the next two columns) into
- * b; nothing for a booking by count (NULL).
+ * A seated booking's labels (a JSON array, column col), price, whether
+ * its seats are next to each other, and its standing places (a JSON
+ * object; the next three columns) into b; nothing for a booking by
+ * count (NULLs).
  */
 static void
 db_booking_seats(const PGresult *res, int col, struct db_booking *b)
@@ -148,6 +160,8 @@ db_booking_seats(const PGresult *res, int col, struct db_booking *b)
     b->seats = NULL;
     b->price = 0;
     b->adjacent = 0;
+    b->standing = PQgetisnull(res, 0, col + 3) ? NULL
+        : strdup(PQgetvalue(res, 0, col + 3));
     if (PQgetisnull(res, 0, col))
         return;
     b->seats = strdup(PQgetvalue(res, 0, col));
@@ -160,7 +174,9 @@ void
 db_booking_clear(struct db_booking *b)
 {
     free(b->seats);
+    free(b->standing);
     b->seats = NULL;
+    b->standing = NULL;
 }
 
 enum book_result
@@ -187,7 +203,7 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
                                      owner->channel ? chan : NULL,
                                      owner->customer_ref, maxs, maxn,
                                      idem->legacy_body, owner->seats,
-                                     owner->best };
+                                     owner->best, owner->standing };
     const struct db_stmt *stmt = db_book_stmts[op];
     enum db_exec_status st = EXEC_RETRY;
     enum book_result    ret = BOOK_DB_ERROR;
@@ -207,13 +223,13 @@ db_booking_run(struct db *db, struct db_idem *idem, enum book_op op,
     db_hex(owner->box, owner->box_len, box);
     db_hex(owner->channel_hash, DB_HASH_LEN, chan);
     for (attempt = 0; attempt < DB_RETRIES && st == EXEC_RETRY; attempt++)
-        res = db_exec_keyed(db, stmt, idem->key != NULL, 21, params, &st);
+        res = db_exec_keyed(db, stmt, idem->key != NULL, 22, params, &st);
     if (res == NULL) {
         ret = st == EXEC_ERROR ? BOOK_DB_ERROR
             : st == EXEC_LOST ? BOOK_UNKNOWN : BOOK_UNAVAILABLE;
         goto out;
     }
-    if (PQntuples(res) != 1 || PQnfields(res) != 14) {
+    if (PQntuples(res) != 1 || PQnfields(res) != 15) {
         snprintf(db->err, sizeof(db->err), "%s returned %d rows of %d "
             "columns", stmt->name, PQntuples(res), PQnfields(res));
         goto out;

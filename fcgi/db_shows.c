@@ -17,7 +17,9 @@
     "                     FROM show_parts WHERE show_id = s.id) f"
 
 /*
- * One show's lapsed holds, as lapsed_hold_seats() counts them, written
+ * One show's lapsed holds, as lapsed_hold_seats() counts them (the seats
+ * they hold in the parts' counts, part_seats: a seat the admin blocked
+ * and then sold is counted as blocked, not in the booking's part), written
  * out: a function around a subquery is never inlined, and calling it
  * cost a third of GET /shows/{id}.
  */
@@ -26,7 +28,8 @@
     "       s.total_seats - f.free, f.free + l.seats," \
     "       s.max_seats_per_customer" \
     " FROM shows s" SHOW_FREE \
-    " CROSS JOIN LATERAL (SELECT coalesce(sum(seat_count), 0) AS seats" \
+    " CROSS JOIN LATERAL (SELECT coalesce(sum((SELECT sum(n)" \
+    "                         FROM unnest(part_seats) n)), 0) AS seats" \
     "                     FROM bookings WHERE show_id = s.id" \
     "                      AND status = 'PENDING'" \
     "                      AND expires_at <= now()) l"
@@ -42,7 +45,8 @@
  */
 #define SHOW_PAGE(after_s, after_p) \
     "WITH l AS MATERIALIZED (" \
-    "  SELECT show_id, sum(seat_count) AS seats FROM bookings" \
+    "  SELECT show_id, sum((SELECT sum(n) FROM unnest(part_seats) n))" \
+    "         AS seats FROM bookings" \
     "   WHERE status = 'PENDING' AND expires_at <= now()" \
     "   GROUP BY show_id)" \
     "SELECT s.id, s.name, epoch_us(s.start_time), s.total_seats," \
@@ -86,9 +90,11 @@ const struct db_stmt db_stmts_shows[] = {
       "                               $4::text, $5::int8, $6::jsonb,"
       "                               $7::int4) k", DB_ONCE },
     /* a show's seat map: no row for an unknown show, a NULL layout for
-     * one sold by count (seat_map(), sql/functions/60_seating.sql) */
+     * one sold by count (seat_map(), sql/functions/60_seating.sql),
+     * and its standing areas' places now (63_standing.sql) */
     [SHOW_SEAT_MAP] = { "show_seat_map",
-      "SELECT m.layout::text, m.states FROM shows s"
+      "SELECT m.layout::text, m.states, standing_map(s.id)::text"
+      "  FROM shows s"
       "  LEFT JOIN LATERAL seat_map(s.id) m ON true"
       " WHERE s.id = $1::int8", DB_READ },
     [SHOW_GET] = { "show_get",
@@ -208,18 +214,21 @@ db_show_list(struct db *db, int has_cursor, int64_t after_start_us,
 }
 
 /*
- * GET /shows/{id}/seats: the show's normalized layout and its seats'
- * states (both malloc'd, the caller frees them). DB_NOT_FOUND for an
- * unknown show; DB_OK with *layout NULL for one sold by count.
+ * GET /shows/{id}/seats: the show's normalized layout, its seats'
+ * states, and its standing areas with their free places now (a JSON
+ * array, "[]" without areas; all three malloc'd, the caller frees
+ * them). DB_NOT_FOUND for an unknown show; DB_OK with *layout NULL for
+ * one sold by count.
  */
 enum db_status
-db_seat_map(struct db *db, int64_t id, char **layout, char **states)
+db_seat_map(struct db *db, int64_t id, char **layout, char **states,
+    char **standing)
 {
     enum db_exec_status st;
     enum db_status      ret;
     PGresult           *res;
 
-    *layout = *states = NULL;
+    *layout = *states = *standing = NULL;
     res = db_exec_int(db, &db_stmts_shows[SHOW_SEAT_MAP], id, &st);
     ret = db_status_of(st);
     if (res != NULL && PQntuples(res) == 0)
@@ -227,10 +236,13 @@ db_seat_map(struct db *db, int64_t id, char **layout, char **states)
     else if (res != NULL && !PQgetisnull(res, 0, 0)) {
         *layout = strdup(PQgetvalue(res, 0, 0));
         *states = strdup(PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1));
-        if (*layout == NULL || *states == NULL) {
+        *standing = strdup(PQgetisnull(res, 0, 2) ? "[]"
+                                                  : PQgetvalue(res, 0, 2));
+        if (*layout == NULL || *states == NULL || *standing == NULL) {
             free(*layout);
             free(*states);
-            *layout = *states = NULL;
+            free(*standing);
+            *layout = *states = *standing = NULL;
             ret = DB_ERROR;
         }
     }

@@ -1,4 +1,4 @@
-/* booking-events: relay PostgreSQL's seat_events notifications to nginx's nchan, for the live seat map. */
+/* booking-events: relay PostgreSQL's seat_events notifications, and lapsed holds at their deadline, to nginx's nchan. */
 
 #include <errno.h>
 #include <poll.h>
@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "db_listen.h"
+#include "events_lapse.h"
 #include "events_publish.h"
 #include "notify.h"
 
@@ -18,12 +19,13 @@
 #define EVENTS_BACKOFF_FIRST_MS 250
 #define EVENTS_BACKOFF_MAX_MS   5000
 
-/* The daemon: its configuration and its two connections; nothing else
- * lives beyond a call. */
+/* The daemon: its configuration, its two connections and when it looks
+ * at lapsed holds next; nothing else lives beyond a call. */
 struct events {
     struct config  cfg;
     struct db      db;
     struct publish pub;
+    struct lapse   lapse;
     struct notify  notify;
     int            sfd;         /* signalfd: SIGTERM, SIGINT */
     int            ready;       /* READY=1 sent */
@@ -36,6 +38,8 @@ struct events {
 static int events_signals(struct events *ev);
 static int events_wait(struct events *ev, int64_t timeout_ms);
 static void events_relay(const char *payload, void *arg);
+static void events_heard(const char *payload, void *arg);
+static int events_look(struct events *ev);
 static void events_listen(struct events *ev);
 static void events_lost(struct events *ev);
 static int events_run(struct events *ev);
@@ -87,7 +91,7 @@ events_wait(struct events *ev, int64_t timeout_ms)
         return 1;
     }
     if (n > 0 && pfd[1].revents != 0
-        && db_listen_read(&ev->db, events_relay, &ev->pub) < 0)
+        && db_listen_read(&ev->db, events_heard, ev) < 0)
         events_lost(ev);
     return 0;
 }
@@ -108,9 +112,52 @@ events_relay(const char *payload, void *arg)
     publish_send(pub, channel, payload);
 }
 
+/* A notification: relayed, and a new hold in it may lapse before the
+ * look already due. */
+static void
+events_heard(const char *payload, void *arg)
+{
+    struct events *ev = arg;
+
+    events_relay(payload, &ev->pub);
+    lapse_heard(&ev->lapse, payload, db_now_ms());
+}
+
 /*
- * Try to connect and LISTEN. On success every browser is told to
- * refetch its map (changes made while nobody listened were not heard),
+ * Look at the seated holds whose deadline passed (by the database's
+ * clock) and announce their seats free, a message per show, then
+ * schedule the next look. The database is only read: the sweeper still
+ * releases them, and says so again. A statement that fails on a live
+ * connection (the function not yet migrated, say) is logged and tried
+ * again LAPSE_MAX_WAIT_MS later; the relay goes on. Returns -1 when the
+ * connection ended (ev->db.err says why).
+ */
+static int
+events_look(struct events *ev)
+{
+    int64_t wait_ms = -1;
+    int     rc;
+
+    rc = db_listen_lapsed(&ev->db, &ev->lapse.cur, LAPSE_BATCH,
+        events_relay, &ev->pub, &wait_ms);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        lapse_done(&ev->lapse, wait_ms, db_now_ms());
+        return 0;
+    }
+    fprintf(stderr, "booking-events: %s; lapsed holds are announced when "
+        "the sweeper releases them; looking again in %d s\n", ev->db.err,
+        LAPSE_MAX_WAIT_MS / 1000);
+    lapse_failed(&ev->lapse, db_now_ms());
+    return 0;
+}
+
+/*
+ * Try to connect and LISTEN, and start the look at lapsed holds from
+ * the database's now. On success every browser is told to refetch its
+ * map (changes made while nobody listened were not heard, holds that
+ * lapsed meanwhile were not announced),
  * systemd hears READY=1 the first time, and the log says when an outage
  * ended. On failure the first of an outage is logged (systemctl status
  * shows the latest), and the next try waits twice as long, up to
@@ -121,7 +168,8 @@ events_listen(struct events *ev)
 {
     char status[NOTIFY_STATUS_MAX];
 
-    if (db_listen_start(&ev->db) < 0) {
+    lapse_init(&ev->lapse);
+    if (db_listen_start(&ev->db) < 0 || events_look(ev) < 0) {
         if (!ev->outage)
             fprintf(stderr, "booking-events: %s; trying again, every %d s "
                 "at most\n", ev->db.err, EVENTS_BACKOFF_MAX_MS / 1000);
@@ -151,7 +199,7 @@ events_listen(struct events *ev)
     ev->backoff_ms = EVENTS_BACKOFF_FIRST_MS;
     /* Notifications that came with LISTEN's answer were read with it:
      * the socket will not wake poll() for them. */
-    if (db_listen_read(&ev->db, events_relay, &ev->pub) < 0)
+    if (db_listen_read(&ev->db, events_heard, ev) < 0)
         events_lost(ev);
 }
 
@@ -170,9 +218,12 @@ events_lost(struct events *ev)
 }
 
 /*
- * The loop: connected, wait for notifications (or a signal); not
- * connected, wait out the backoff (or a signal), then try again.
- * Returns when a signal asks it to stop.
+ * The loop: connected, wait for notifications (or a signal) until the
+ * next look at lapsed holds is due, then look; not connected, wait out
+ * the backoff (or a signal), then try again. Every look comes after a
+ * poll(), so that a signal is heard between the batches of a storm.
+ * The notifications that came with a look's answer are relayed right
+ * after it. Returns when a signal asks it to stop.
  */
 static int
 events_run(struct events *ev)
@@ -181,7 +232,7 @@ events_run(struct events *ev)
 
     for (;;) {
         if (db_connected(&ev->db)) {
-            wait_ms = -1;
+            wait_ms = lapse_wait(&ev->lapse, db_now_ms());
         } else {
             wait_ms = ev->next_try_ms - db_now_ms();
             if (wait_ms <= 0) {
@@ -191,6 +242,10 @@ events_run(struct events *ev)
         }
         if (events_wait(ev, wait_ms))
             return 0;
+        if (db_connected(&ev->db) && lapse_wait(&ev->lapse, db_now_ms()) == 0
+            && (events_look(ev) < 0
+                || db_listen_read(&ev->db, events_heard, ev) < 0))
+            events_lost(ev);
     }
 }
 

@@ -148,9 +148,13 @@ publish_response_parse(const char *buf, size_t len, struct publish_response *r)
     memset(r, 0, sizeof(*r));
     r->content_length = -1;
     r->head_len = (size_t) (end - buf) + 4;
+    /* the status by hand: the buffer is not NUL-terminated, and sscanf
+     * would measure it with strlen first */
     if (end - buf < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' '
-        || sscanf(buf + 9, "%3d", &r->status) != 1 || r->status < 100)
+        || buf[9] < '1' || buf[9] > '9' || buf[10] < '0' || buf[10] > '9'
+        || buf[11] < '0' || buf[11] > '9')
         return -1;
+    r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
     for (line = memchr(buf, '\n', (size_t) (end - buf)); line != NULL
          && line < end; line = memchr(line, '\n', (size_t) (end - line))) {
         line++;

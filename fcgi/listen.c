@@ -2,8 +2,12 @@
 
 #include "listen.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +18,23 @@
 
 #define LISTEN_SYSTEMD_FD 3    /* SD_LISTEN_FDS_START */
 
+/* TCP keepalive of the connections from nginx (they inherit it from the
+ * listening socket): a kept connection whose nginx host died or was cut
+ * off says nothing, and would hold one of its worker's slots for good.
+ * Probed after 30 s idle, it is closed some 60 s after the loss. */
+#define LISTEN_KEEPIDLE     30
+#define LISTEN_KEEPINTVL    10
+#define LISTEN_KEEPCNT      3
+
 static int listen_is_listening(int fd);
 static int listen_inherited(void);
 static int listen_bind(const struct config *cfg);
+static int listen_failed(const struct config *cfg, int fd);
+static int listen_bind_unix(const struct config *cfg);
+static int listen_bind_inet(const struct config *cfg,
+    const struct sockaddr_storage *sa, socklen_t len);
+static int listen_inet_options(int fd, int family);
+static void listen_refuse_new(int fd);
 static int listen_path_in_use(const struct sockaddr_un *sa);
 
 static int
@@ -66,8 +84,31 @@ listen_path_in_use(const struct sockaddr_un *sa)
     return in_use;
 }
 
+/* Binding fd failed (errno says why): said, fd closed; -1. */
+static int
+listen_failed(const struct config *cfg, int fd)
+{
+    fprintf(stderr, "booking-fcgi: binding FCGI_SOCKET=\"%s\" failed: %s\n",
+        cfg->fcgi_socket, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+/* Bind FCGI_SOCKET, a path or a TCP address (config_socket_parse). */
 static int
 listen_bind(const struct config *cfg)
+{
+    struct sockaddr_storage sa;
+    socklen_t               len;
+
+    if (config_socket_parse(cfg->fcgi_socket, &sa, &len) < 0)
+        return -2;
+    return len > 0 ? listen_bind_inet(cfg, &sa, len) : listen_bind_unix(cfg);
+}
+
+static int
+listen_bind_unix(const struct config *cfg)
 {
     struct sockaddr_un sa;
     int                fd;
@@ -90,13 +131,65 @@ listen_bind(const struct config *cfg)
     if (fd < 0
         || bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0
         || chmod(cfg->fcgi_socket, (mode_t) cfg->socket_mode) < 0
-        || listen(fd, cfg->listen_backlog) < 0) {
-        fprintf(stderr, "booking-fcgi: binding FCGI_SOCKET=\"%s\" failed: "
-            "%s\n", cfg->fcgi_socket, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        || listen(fd, cfg->listen_backlog) < 0)
+        return listen_failed(cfg, fd);
+    return fd;
+}
+
+/*
+ * What the connections from nginx inherit from a TCP listening socket:
+ * no Nagle delay (libfcgi sets TCP_NODELAY itself on IPv4 connections
+ * only, and an answer is written in two parts: its end records waited
+ * for the first part's ACK), and keepalive probes. SO_REUSEADDR binds
+ * again at once after a restart, past the old connections' TIME_WAIT;
+ * another server listening on the address still makes bind() fail.
+ * [::] means IPv6 alone, as written. 0, or -1 with errno set.
+ */
+static int
+listen_inet_options(int fd, int family)
+{
+    int on = 1, idle = LISTEN_KEEPIDLE, intvl = LISTEN_KEEPINTVL;
+    int cnt = LISTEN_KEEPCNT;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0
+        || setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+                      sizeof(intvl)) < 0
+        || setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
         return -1;
-    }
+    if (family == AF_INET6
+        && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0)
+        return -1;
+    return 0;
+}
+
+/*
+ * Bind the TCP address sa for an nginx on another host. Whoever reaches
+ * the port speaks to the workers as nginx does (REMOTE_ADDR and all), so
+ * binding every address is said in the log: the port must not be
+ * reachable from anywhere but the nginx hosts (docs/cluster.md).
+ */
+static int
+listen_bind_inet(const struct config *cfg, const struct sockaddr_storage *sa,
+    socklen_t len)
+{
+    const struct sockaddr_in  *in4 = (const struct sockaddr_in *) sa;
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *) sa;
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0 || listen_inet_options(fd, sa->ss_family) < 0
+        || bind(fd, (const struct sockaddr *) sa, len) < 0
+        || listen(fd, cfg->listen_backlog) < 0)
+        return listen_failed(cfg, fd);
+    if ((sa->ss_family == AF_INET && in4->sin_addr.s_addr == htonl(INADDR_ANY))
+        || (sa->ss_family == AF_INET6
+            && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)))
+        fprintf(stderr, "booking-fcgi: FCGI_SOCKET=\"%s\" listens on every "
+            "address of this host: make sure that only the nginx hosts can "
+            "reach its port (docs/cluster.md)\n", cfg->fcgi_socket);
+    fprintf(stderr, "booking-fcgi: listening on TCP %s\n", cfg->fcgi_socket);
     return fd;
 }
 
@@ -169,11 +262,51 @@ listen_rebind(const struct config *cfg)
     return fd < 0 ? -1 : fd;
 }
 
-/* Stop taking connections: new ones are refused once the path is gone. */
+int
+listen_is_inet(int fd)
+{
+    struct sockaddr_storage sa;
+    socklen_t               len = sizeof(sa);
+
+    return getsockname(fd, (struct sockaddr *) &sa, &len) == 0
+        && (sa.ss_family == AF_INET || sa.ss_family == AF_INET6);
+}
+
+/*
+ * A TCP socket has no path to remove, and listens until the last worker
+ * closes it: the connections that nginx opened meanwhile would be
+ * queued, then reset with the request in them, which nginx cannot send
+ * elsewhere (a POST may have been done). A filter that drops every
+ * packet the socket gets from now on completes no new connection (nginx
+ * tries another host after fastcgi_connect_timeout, or is refused once
+ * the socket is closed), while those already queued, past their
+ * handshake, are served. A socket whose filter cannot be set is only
+ * closed (said in the log).
+ */
+static void
+listen_refuse_new(int fd)
+{
+    struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+    struct sock_fprog  prog = { 1, &drop };
+
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+        fprintf(stderr, "booking-fcgi: setsockopt(SO_ATTACH_FILTER) failed: "
+            "%s; connections made during the drain may be reset\n",
+            strerror(errno));
+}
+
+/*
+ * Stop taking connections. A unix socket that we bound: new connections
+ * are refused once its path is gone; a TCP one: listen_refuse_new. An
+ * inherited socket (bound 0) belongs to systemd, which keeps it and its
+ * queue for the next server: it is only closed.
+ */
 void
 listen_close(const struct config *cfg, int fd, int bound)
 {
-    if (bound)
+    if (bound && listen_is_inet(fd))
+        listen_refuse_new(fd);
+    else if (bound)
         unlink(cfg->fcgi_socket);
     close(fd);
 }

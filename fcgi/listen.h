@@ -10,6 +10,7 @@
 int listen_open(const struct config *cfg, int *bound);
 void listen_close(const struct config *cfg, int fd, int bound);
 int listen_path(int fd, char *buf, size_t size);
+int listen_is_inet(int fd);
 int listen_rebind(const struct config *cfg);
 
 #endif

@@ -645,8 +645,12 @@ master_run(const struct config *cfg, int listen_fd, int bound)
             master_reload_begin(m);
         master_reap(m, 0);
     }
-    /* the path is removed only while it names our socket */
-    listen_close(&m->cfg, m->listen_fd, m->bound && master_socket_ours(m));
+    /* the path is removed only while it names our socket; a TCP socket
+     * we bound has no path, and is closed to new connections all the
+     * same (listen_close), so that the drain serves its queue and
+     * resets nothing */
+    listen_close(&m->cfg, m->listen_fd,
+        m->bound && (listen_is_inet(m->listen_fd) || master_socket_ours(m)));
     master_drain(m);
     envfile_forget(&m->undo);
     scoreboard_destroy(m->board);

@@ -25,7 +25,7 @@ struct handler_ctx {
     struct metrics       *metrics; /* this worker's counters; may be NULL */
     const struct scoreboard *board;    /* the pool's; may be NULL */
     struct textbuf       *text;    /* the worker's buffer for answers written
-                                      by hand (textbuf.h); may be NULL */
+                                      by hand (textbuf.h); never NULL */
     /* failed authentications per address, the pool's; NULL: not counted */
     struct authfail_table *authfail;
 };

@@ -46,7 +46,10 @@ struct seating_ctx {
     int                ncategories;
     const char        *sections[SEATING_SECTIONS_MAX];
     int                nsections;
+    const char        *areas[SEATING_STANDING_MAX];
+    int                nareas;
     int64_t            seats;                   /* counted so far */
+    int64_t            places;                  /* of standing areas */
     unsigned char      seen[SEATING_NUMBER_MAX / 8 + 1];
     struct label_set   labels;
     struct seating_row row;
@@ -60,6 +63,9 @@ static const char *const category_fields[] = {
     "name", "colour", "price", NULL,
 };
 static const char *const section_fields[] = { "name", "x", "y", "rows", NULL };
+static const char *const area_fields[] = {
+    "name", "capacity", "category", NULL,
+};
 static const char *const row_fields[] = {
     "name", "names", "seats", "category", "gaps_after", "accessible",
     "x", "y", NULL,
@@ -113,7 +119,15 @@ static int parse_range(const char **p, const char *end, int *from, int *to);
 static int parse_seats(struct seating_ctx *c, json_object *entry,
     struct seating_row *r);
 static int parse_category_ref(struct seating_ctx *c, json_object *entry,
-    struct seating_row *r);
+    int *category);
+static int parse_standing(struct seating_ctx *c, json_object *seating,
+    json_object *out);
+typedef int parse_entry_fn(struct seating_ctx *c, json_object *entry,
+    json_object *out);
+static int parse_each(struct seating_ctx *c, json_object *list,
+    const char *name, parse_entry_fn *fn, json_object *out);
+static int parse_area(struct seating_ctx *c, json_object *area,
+    json_object *out);
 static int parse_gaps(struct seating_ctx *c, json_object *entry,
     struct seating_row *r);
 static int parse_accessible(struct seating_ctx *c, json_object *entry,
@@ -442,7 +456,7 @@ seating_normalize(json_object *seating, int64_t *seat_count,
         goto out;
     }
     json_put_new(out, "seat_count", json_object_new_int64(c->seats));
-    *seat_count = c->seats;
+    *seat_count = c->seats + c->places;
 
 out:
     if (c != NULL)
@@ -457,12 +471,10 @@ parse_seating(struct seating_ctx *c, json_object *seating, json_object *out)
     if (object_or_reply(c, seating, "\"seating\"") < 0
         || seating_known_or_reply(c, seating, seating_fields) < 0)
         return -1;
-    if (member_get(seating, "standing") != NULL)
-        return seating_fail(c, "standing", "standing areas are not "
-            "supported yet");
     if (parse_point(c, seating, out) < 0
         || parse_categories(c, seating, out) < 0
-        || parse_sections(c, seating, out) < 0)
+        || parse_sections(c, seating, out) < 0
+        || parse_standing(c, seating, out) < 0)
         return -1;
     if (c->seats < 1)   /* every row has a seat: cannot happen */
         return seating_fail(c, NULL, "the layout has no seats");
@@ -502,21 +514,12 @@ static int
 parse_categories(struct seating_ctx *c, json_object *seating,
     json_object *out)
 {
-    json_object *list, *arr;
-    size_t       i, old;
-    int          rc = 0;
+    json_object *list;
 
     if (array_or_reply(c, seating, "categories", 1, SEATING_CATEGORIES_MAX,
             &list) < 0)
         return -1;
-    arr = json_object_new_array();
-    json_put_new(out, "categories", arr);
-    for (i = 0; rc == 0 && i < json_object_array_length(list); i++) {
-        old = path_push(c, ".categories[%zu]", i);
-        rc = parse_category(c, json_object_array_get_idx(list, i), arr);
-        path_pop(c, old);
-    }
-    return rc;
+    return parse_each(c, list, "categories", parse_category, out);
 }
 
 /* {"name", "colour", "price"}: the name unique, the colour lower-cased. */
@@ -553,21 +556,12 @@ parse_category(struct seating_ctx *c, json_object *cat, json_object *out)
 static int
 parse_sections(struct seating_ctx *c, json_object *seating, json_object *out)
 {
-    json_object *list, *arr;
-    size_t       i, old;
-    int          rc = 0;
+    json_object *list;
 
     if (array_or_reply(c, seating, "sections", 1, SEATING_SECTIONS_MAX,
             &list) < 0)
         return -1;
-    arr = json_object_new_array();
-    json_put_new(out, "sections", arr);
-    for (i = 0; rc == 0 && i < json_object_array_length(list); i++) {
-        old = path_push(c, ".sections[%zu]", i);
-        rc = parse_section(c, json_object_array_get_idx(list, i), arr);
-        path_pop(c, old);
-    }
-    return rc;
+    return parse_each(c, list, "sections", parse_section, out);
 }
 
 /*
@@ -620,7 +614,7 @@ parse_row(struct seating_ctx *c, json_object *entry, struct seating_row *r)
         || seating_known_or_reply(c, entry, row_fields) < 0
         || parse_row_names(c, entry, r) < 0
         || parse_seats(c, entry, r) < 0
-        || parse_category_ref(c, entry, r) < 0
+        || parse_category_ref(c, entry, &r->category) < 0
         || parse_gaps(c, entry, r) < 0
         || parse_accessible(c, entry, r) < 0
         || coord_or_reply(c, entry, "x", 0, &r->x) < 0
@@ -768,16 +762,15 @@ parse_seats(struct seating_ctx *c, json_object *entry, struct seating_row *r)
 
 /* "category": the name of one of "categories", kept as its index. */
 static int
-parse_category_ref(struct seating_ctx *c, json_object *entry,
-    struct seating_row *r)
+parse_category_ref(struct seating_ctx *c, json_object *entry, int *category)
 {
     const char *s;
     size_t      len;
 
     if (string_or_reply(c, entry, "category", &s, &len) < 0)
         return -1;
-    for (r->category = 0; r->category < c->ncategories; r->category++)
-        if (strcmp(c->categories[r->category], s) == 0)
+    for (*category = 0; *category < c->ncategories; (*category)++)
+        if (strcmp(c->categories[*category], s) == 0)
             return 0;
     return seating_fail(c, "category", "\"category\" must be the name of "
         "one of \"categories\"");
@@ -848,6 +841,91 @@ parse_accessible(struct seating_ctx *c, json_object *entry,
                 c->seen[k / 8] &= (unsigned char) ~(1u << (k % 8));
                 r->accessible[r->naccessible++] = k;
             }
+    return 0;
+}
+
+/*
+ * "standing" (optional): 0 to SEATING_STANDING_MAX areas, each
+ * {"name", "capacity", "category"}, read after the sections so that an
+ * area's name is checked against theirs and its capacity counted with
+ * the seats. Omitted from the normalized layout when empty.
+ */
+static int
+parse_standing(struct seating_ctx *c, json_object *seating, json_object *out)
+{
+    json_object *list;
+
+    if (array_or_reply(c, seating, "standing", 0, SEATING_STANDING_MAX,
+            &list) < 0)
+        return -1;
+    if (list == NULL || json_object_array_length(list) == 0)
+        return 0;
+    return parse_each(c, list, "standing", parse_area, out);
+}
+
+/*
+ * Each entry of list, the array member name, by fn into a new array
+ * out.name, the path naming the entry while fn reads it. Stops at the
+ * first entry fn refuses (-1).
+ */
+static int
+parse_each(struct seating_ctx *c, json_object *list, const char *name,
+    parse_entry_fn *fn, json_object *out)
+{
+    json_object *arr = json_object_new_array();
+    size_t       i, old;
+    int          rc = 0;
+
+    json_put_new(out, name, arr);
+    for (i = 0; rc == 0 && i < json_object_array_length(list); i++) {
+        old = path_push(c, ".%s[%zu]", name, i);
+        rc = fn(c, json_object_array_get_idx(list, i), arr);
+        path_pop(c, old);
+    }
+    return rc;
+}
+
+/*
+ * {"name", "capacity", "category"}: the name as a section's, unique
+ * among the areas and the sections (a booking names an area as it
+ * names a seat's section); the capacity 1 to what is left of the show's
+ * SEATING_SEATS_MAX with the seats, which c->places then counts.
+ */
+static int
+parse_area(struct seating_ctx *c, json_object *area, json_object *out)
+{
+    json_object *o;
+    const char  *name;
+    int64_t      capacity;
+    int          i, category;
+
+    if (object_or_reply(c, area, "a standing area") < 0
+        || seating_known_or_reply(c, area, area_fields) < 0
+        || name_or_reply(c, area, "name", &name) < 0)
+        return -1;
+    for (i = 0; i < c->nareas; i++)
+        if (strcmp(c->areas[i], name) == 0)
+            return seating_fail(c, "name", "standing area \"%s\" is given "
+                "twice", name);
+    for (i = 0; i < c->nsections; i++)
+        if (strcmp(c->sections[i], name) == 0)
+            return seating_fail(c, "name", "standing area \"%s\" has the "
+                "name of a section", name);
+    if (int_or_reply(c, area, "capacity", 1, SEATING_SEATS_MAX, &capacity) < 0
+        || parse_category_ref(c, area, &category) < 0)
+        return -1;
+    if (c->seats + c->places + capacity > SEATING_SEATS_MAX)
+        return seating_fail(c, "capacity", "the layout has more than %d "
+            "places: %lld seats and standing places before this area, "
+            "which adds %lld", SEATING_SEATS_MAX,
+            (long long) (c->seats + c->places), (long long) capacity);
+    c->areas[c->nareas++] = name;
+    c->places += capacity;
+    o = json_object_new_object();
+    json_put_new(o, "name", json_object_new_string(name));
+    json_put_new(o, "capacity", json_object_new_int64(capacity));
+    json_put_new(o, "category", json_object_new_int(category));
+    json_object_array_add(out, o);
     return 0;
 }
 

@@ -15,7 +15,8 @@
 #define SEATING_ROWS_MAX       1000     /* row entries of a section */
 #define SEATING_ROW_SEATS_MAX  1000
 #define SEATING_NUMBER_MAX     9999     /* seat numbers and row numbers */
-#define SEATING_SEATS_MAX      100000   /* in the show */
+#define SEATING_SEATS_MAX      100000   /* in the show, standing places too */
+#define SEATING_STANDING_MAX   50       /* standing areas of a show */
 #define SEATING_NAME_MAX       40       /* characters of any name */
 #define SEATING_PRICE_MAX      100000000
 #define SEATING_COORD_MAX      1000000  /* |x|, |y| as given */
@@ -24,7 +25,7 @@
 /*
  * Validate POST /admin/show's "seating" member (docs/seating.md) and
  * return it normalized: a new object the caller puts, with *seat_count
- * set. On the first problem, NULL after answering 400 on res:
+ * set to the show's places: its seats and its standing areas' capacity. On the first problem, NULL after answering 400 on res:
  * unknown_field for a member the format does not have, invalid_seating
  * for anything else, with "field" the JSON path of the problem
  * ("seating.sections[1].rows[0].seats", an array element as
@@ -37,6 +38,7 @@
  *    "sections": [{"name", "rows": [
  *       {"name", "first", "category", "x", "y", "seats": [[from, to]],
  *        "gaps_after": [n], "accessible": [n]}]}],
+ *    "standing": [{"name", "capacity", "category"}],
  *    "seat_count": N}
  * Blocks are expanded to one entry per row; "category" is an index into
  * "categories"; "x", "y" are absolute (integral values as JSON integers);
@@ -45,7 +47,12 @@
  * and ranges that touch ("1-10,11-20") are merged, so that a range
  * boundary is always a missing number. "gaps_after" holds the aisles
  * given that are not already at such a boundary, ascending; "accessible"
- * is ascending. Both are OMITTED when empty, never [].
+ * is ascending. Both are OMITTED when empty, never [], as is "standing"
+ * (0 to 50 standing areas, names as sections' and unique among areas
+ * and sections, capacity 1 to 100 000, "category" an index as a row's).
+ * "seat_count" counts the seats alone; the seats and standing places
+ * together are at most SEATING_SEATS_MAX. A layout has one seat at
+ * least: a show of standing places alone is sold by count.
  *
  * Names of sections and rows are 1-40 ASCII letters, digits, spaces,
  * '.' or '_', not starting or ending with a space; category names are

@@ -56,8 +56,11 @@ textbuf_printf(struct textbuf *t, const char *fmt, ...)
         t->len += (size_t) n;
         return 0;
     }
-    if (textbuf_reserve(t, (size_t) n) < 0)
+    if (textbuf_reserve(t, (size_t) n) < 0) {
+        if (t->cap > 0)
+            t->buf[t->len] = '\0';     /* undo the cut-short attempt */
         return -1;
+    }
     va_start(ap, fmt);
     vsnprintf(t->buf + t->len, (size_t) n + 1, fmt, ap);
     va_end(ap);

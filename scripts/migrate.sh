@@ -123,12 +123,18 @@ for attempt in $(seq 0 "$retries"); do
     if script | psql -X -q -t -A -o /dev/null "$DATABASE_URL" 2>"$err"; then
         exit 0
     fi
-    # 55P03 lock_not_available: a lock wait gave up; anything else is
-    # the migration's own error, which a retry would not mend.
-    if ! grep -q 'ERROR:  55P03' "$err" || [ "$attempt" -eq "$retries" ]; then
+    # 55P03 lock_not_available: a lock wait gave up; 40P01: a deadlock
+    # with the serving workers' transactions, of which PostgreSQL chose
+    # the migration's to roll back; anything else is the migration's own
+    # error, which a retry would not mend.
+    if ! grep -qE 'ERROR:  (55P03|40P01)' "$err" || [ "$attempt" -eq "$retries" ]; then
         cat "$err" >&2
         exit 1
     fi
-    echo "migrate: a lock wait timed out ($lock_timeout); trying again" >&2
+    if grep -q 'ERROR:  55P03' "$err"; then
+        echo "migrate: a lock wait timed out ($lock_timeout); trying again" >&2
+    else
+        echo "migrate: a deadlock with a serving transaction; trying again" >&2
+    fi
     sleep "$(( attempt < 4 ? attempt + 1 : 5 ))"
 done

@@ -29,17 +29,32 @@ CREATE OR REPLACE TRIGGER show_parts_start_time
     BEFORE INSERT ON show_parts
     FOR EACH ROW EXECUTE FUNCTION show_parts_start_time();
 
+-- In key order, a batch after the last: each batch locks its parts in
+-- ascending order, as every booking does, so that the backfill cannot
+-- deadlock with one, and reads on from where the last stopped rather
+-- than from the start of the table.
 DO $$
 DECLARE
-    n integer;
+    v_show bigint := -1;
+    v_part smallint := -1;
+    n      integer;
 BEGIN
     LOOP
-        UPDATE show_parts p SET start_time = s.start_time
-          FROM shows s
-         WHERE s.id = p.show_id
-           AND (p.show_id, p.part) IN (SELECT show_id, part FROM show_parts
-                                        WHERE start_time IS NULL LIMIT 2000);
-        GET DIAGNOSTICS n = ROW_COUNT;
+        WITH batch AS (
+            SELECT p.show_id, p.part FROM show_parts p
+             WHERE (p.show_id, p.part) > (v_show, v_part)
+             ORDER BY p.show_id, p.part LIMIT 2000
+               FOR UPDATE
+        ), done AS (
+            UPDATE show_parts p SET start_time = s.start_time
+              FROM batch b, shows s
+             WHERE p.show_id = b.show_id AND p.part = b.part
+               AND s.id = p.show_id AND p.start_time IS NULL
+        )
+        SELECT count(*),
+               (array_agg(show_id ORDER BY show_id DESC, part DESC))[1],
+               (array_agg(part ORDER BY show_id DESC, part DESC))[1]
+          INTO n, v_show, v_part FROM batch;
         COMMIT;
         EXIT WHEN n = 0;
     END LOOP;

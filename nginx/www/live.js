@@ -5,6 +5,10 @@
 import { apiBase } from './api.js';
 
 const POLL_MS = 3000;
+// A resync that every open page gets at once (booking-events reconnected
+// to the database, nginx restarted) is spread over this long, so that
+// the pages do not all fetch the map in the same instant.
+const RESYNC_SPREAD_MS = 2000;
 
 // liveStart(showId, h): h.onChanges(msg) for {show, f, h, s, b};
 // h.onResync(why) when the map must be refetched (the first connection
@@ -13,7 +17,8 @@ const POLL_MS = 3000;
 // or 'reconnecting'. ?live=poll in the page's URL forces polling.
 // Returns the subscription, for liveStop.
 export function liveStart(showId, h) {
-    const sub = { showId, h, es: null, timer: 0, mode: '' };
+    const sub = { showId, h, es: null, timer: 0, mode: '', opened: false,
+                  spread: 0 };
     const forcePoll = new URLSearchParams(location.search).get('live') === 'poll';
     if (window.EventSource && !forcePoll) eventsStart(sub); else pollStart(sub);
     return sub;
@@ -23,8 +28,20 @@ export function liveStop(sub) {
     if (!sub) return;
     if (sub.es) sub.es.close();
     clearInterval(sub.timer);
+    clearTimeout(sub.spread);
     sub.es = null;
     sub.timer = 0;
+}
+
+// A resync for every page at once: after a random pause, and one for
+// several that come during it. Changes that arrive meanwhile are applied
+// as they come, and those during the refetch again over it.
+function resyncSpread(sub, why) {
+    if (sub.spread) return;
+    sub.spread = setTimeout(() => {
+        sub.spread = 0;
+        sub.h.onResync(why);
+    }, Math.random() * RESYNC_SPREAD_MS);
 }
 
 function modeSet(sub, mode) {
@@ -35,7 +52,14 @@ function modeSet(sub, mode) {
 function eventsStart(sub) {
     const es = new EventSource(apiBase + '/events/shows/' + sub.showId);
     sub.es = es;
-    es.onopen = () => { modeSet(sub, 'events'); sub.h.onResync('open'); };
+    // the first connection fetches the map at once; a reconnection (every
+    // page's, when nginx restarts) after a random pause
+    es.onopen = () => {
+        modeSet(sub, 'events');
+        if (sub.opened) resyncSpread(sub, 'open');
+        else sub.h.onResync('open');
+        sub.opened = true;
+    };
     es.onmessage = ev => messageHandle(sub, ev.data);
     es.onerror = () => {
         if (es.readyState === EventSource.CLOSED) {
@@ -55,7 +79,7 @@ function messageHandle(sub, data) {
     try { msg = JSON.parse(data); } catch (e) { return; }
     if (!msg || typeof msg !== 'object') return;
     if (msg.show !== undefined && msg.show !== sub.showId) return;
-    if (msg.resync) sub.h.onResync('message');
+    if (msg.resync) resyncSpread(sub, 'message');
     else if (msg.show === sub.showId) sub.h.onChanges(msg);
 }
 

@@ -4,13 +4,17 @@
 -- (booking-expire). Readers add the lapsed seats back, so a lapsed hold
 -- is free at once.
 
--- Seats of a show's holds that have lapsed but are still counted.
+-- Seats of a show's holds that have lapsed but are still counted in its
+-- parts: their part_seats, which a hold of blocked seats (the admin's,
+-- or a channel's kept ones) leaves out, since a blocked seat is counted
+-- taken whoever holds it; seat_count would offer those seats as free.
 -- (PL/pgSQL: a SQL function around a subquery is planned again on every
 -- call, and every refusal of a sold-out show calls this.)
 CREATE OR REPLACE FUNCTION lapsed_hold_seats(p_show_id bigint) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    RETURN (SELECT coalesce(sum(seat_count), 0) FROM bookings
+    RETURN (SELECT coalesce(sum((SELECT sum(n) FROM unnest(part_seats) n)), 0)
+              FROM bookings
              WHERE show_id = p_show_id AND status = 'PENDING'
                AND expires_at <= now());
 END;
@@ -29,7 +33,9 @@ BEGIN
                          WHERE show_id = p_show_id AND status = 'PENDING'
                            AND expires_at <= now()
                          ORDER BY expires_at LIMIT p_limit)
-           AND b.status = 'PENDING'
+           -- judged again on the locked row: an extend that committed
+           -- while this waited for it moved the deadline
+           AND b.status = 'PENDING' AND b.expires_at <= now()
         RETURNING b.seat_count, b.parts, b.part_seats),
     freed AS (
         SELECT u.part, sum(u.seats) AS seats
@@ -40,7 +46,7 @@ BEGIN
           FROM freed f WHERE p.show_id = p_show_id AND p.part = f.part
         RETURNING 1)
     SELECT (SELECT count(*) FROM lapsed),
-           (SELECT coalesce(sum(seat_count), 0) FROM lapsed)
+           (SELECT coalesce(sum(f.seats), 0) FROM freed f)
       INTO holds, seats;
 END;
 $$;

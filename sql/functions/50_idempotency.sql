@@ -105,6 +105,8 @@ $$;
 --                p_seat_count is their number), or NULL: by count
 --   p_best       book: best available of p_seat_count seats of a seated
 --                show ({"together","categories","sections"}), or NULL
+--   p_standing   book: standing places ({"Floor": 2}), with p_seats or
+--                alone (p_seat_count counts both), or NULL
 -- replayed: r is the stored result of an earlier request with the key;
 -- token_box is then what that request stored.
 CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
@@ -115,6 +117,7 @@ CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
         p_channel_hash bytea, p_customer_ref text,
         p_hold_max_seconds integer, p_hold_max_extends integer,
         p_legacy_request text, p_seats text[], p_best jsonb,
+        p_standing jsonb,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -190,6 +193,11 @@ BEGIN
     END IF;
     r := CASE
         WHEN v_limit <> 'ok' THEN booking_none(v_limit)
+        WHEN p_op = 'book' AND p_standing IS NOT NULL
+                              THEN book_standing(p_id, p_seats, p_standing,
+                                   p_hold_seconds, p_token_hash, v_client,
+                                   v_customer, ch.id, p_customer_ref,
+                                   v_shard, p_admin)
         WHEN p_op = 'book' AND p_best IS NOT NULL
                               THEN book_seats_best(p_id, p_seat_count,
                                    p_best, p_hold_seconds, p_token_hash,
@@ -220,8 +228,51 @@ END;
 $$;
 
 -- The worker's one statement: booking_run_core(), then, for a booking
--- of seats, their labels and price (read in a statement of their own,
--- which sees the booking the first one made).
+-- of seats or standing places, their labels ([] for places alone), the
+-- places, and their price in all (read in statements of their own,
+-- which see the booking the first one made).
+CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
+        p_request text, p_op text, p_id bigint, p_seat_count integer,
+        p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
+        p_admin boolean, p_client text, p_customer text,
+        p_max_live_holds integer, p_max_held_seats integer,
+        p_channel_hash bytea, p_customer_ref text,
+        p_hold_max_seconds integer, p_hold_max_extends integer,
+        p_legacy_request text, p_seats text[], p_best jsonb,
+        p_standing jsonb,
+        OUT r booking_row, OUT replayed boolean, OUT token_box bytea,
+        OUT seat_labels jsonb, OUT price bigint, OUT standing jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+    k record;
+    v_price bigint;
+BEGIN
+    SELECT * INTO k
+      FROM booking_run_core(p_key, p_legacy_key, p_request, p_op, p_id,
+                            p_seat_count, p_hold_seconds, p_token_hash,
+                            p_token_box, p_admin, p_client, p_customer,
+                            p_max_live_holds, p_max_held_seats,
+                            p_channel_hash, p_customer_ref,
+                            p_hold_max_seconds, p_hold_max_extends,
+                            p_legacy_request, p_seats, p_best, p_standing);
+    r := k.r;
+    replayed := k.replayed;
+    token_box := k.token_box;
+    IF (r).id IS NOT NULL THEN
+        SELECT s.labels, s.price INTO seat_labels, price
+          FROM booking_seats((r).id) s;
+        SELECT t.places, t.price INTO standing, v_price
+          FROM booking_standing((r).id) t;    -- 63_standing.sql
+        IF standing IS NOT NULL THEN
+            seat_labels := coalesce(seat_labels, '[]');
+            price := coalesce(price, 0) + coalesce(v_price, 0);
+        END IF;
+    END IF;
+END;
+$$;
+
+-- The previous release's signature, for its workers until they are
+-- replaced: no standing places.
 CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_request text, p_op text, p_id bigint, p_seat_count integer,
         p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
@@ -232,29 +283,18 @@ CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_legacy_request text, p_seats text[], p_best jsonb,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea,
         OUT seat_labels jsonb, OUT price bigint)
-LANGUAGE plpgsql AS $$
-DECLARE
-    k record;
-BEGIN
-    SELECT * INTO k
-      FROM booking_run_core(p_key, p_legacy_key, p_request, p_op, p_id,
-                            p_seat_count, p_hold_seconds, p_token_hash,
-                            p_token_box, p_admin, p_client, p_customer,
-                            p_max_live_holds, p_max_held_seats,
-                            p_channel_hash, p_customer_ref,
-                            p_hold_max_seconds, p_hold_max_extends,
-                            p_legacy_request, p_seats, p_best);
-    r := k.r;
-    replayed := k.replayed;
-    token_box := k.token_box;
-    IF (r).id IS NOT NULL THEN
-        SELECT s.labels, s.price INTO seat_labels, price
-          FROM booking_seats((r).id) s;
-    END IF;
-END;
+LANGUAGE sql AS $$
+    SELECT k.r, k.replayed, k.token_box, k.seat_labels, k.price
+      FROM booking_run(p_key, p_legacy_key, p_request, p_op, p_id,
+                       p_seat_count, p_hold_seconds, p_token_hash,
+                       p_token_box, p_admin, p_client, p_customer,
+                       p_max_live_holds, p_max_held_seats, p_channel_hash,
+                       p_customer_ref, p_hold_max_seconds,
+                       p_hold_max_extends, p_legacy_request, p_seats,
+                       p_best, NULL) k;
 $$;
 
--- The previous release's signature, for its workers until they are
+-- The signature of the release before, for its workers until they are
 -- replaced: no seats.
 CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_request text, p_op text, p_id bigint, p_seat_count integer,
@@ -273,8 +313,16 @@ LANGUAGE sql AS $$
                             p_max_live_holds, p_max_held_seats,
                             p_channel_hash, p_customer_ref,
                             p_hold_max_seconds, p_hold_max_extends,
-                            p_legacy_request, NULL, NULL) k;
+                            p_legacy_request, NULL, NULL, NULL) k;
 $$;
+
+-- booking_run_core() without p_standing: only the booking_run()s above
+-- called it, and they call the new one from now on (workers call
+-- booking_run() alone), so it goes in the transaction that replaces
+-- them.
+DROP FUNCTION IF EXISTS booking_run_core(text, text, text, text, bigint,
+    integer, integer, bytea, bytea, boolean, text, text, integer, integer,
+    bytea, text, integer, integer, text, text[], jsonb);
 
 -- POST /admin/show under an optional key: the show and its parts, and
 -- its cap of seats per customer (NULL: none); with p_layout, a seated
@@ -305,6 +353,7 @@ BEGIN
          INTO r;
     IF p_layout IS NOT NULL THEN
         PERFORM seats_create(r.id, p_layout);
+        PERFORM standing_create(r.id, p_layout);    -- 63_standing.sql
     ELSE
         PERFORM show_parts_create(r.id, p_total_seats);
     END IF;

@@ -57,15 +57,20 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 
 -- POST /admin/show with "seating", under an optional key: the show (its
--- total_seats the layout's seat count), its seats and its parts
+-- total_seats the layout's seat count and its standing areas'
+-- capacities), its seats and its parts
 -- (show_create_any(), 50_idempotency.sql).
 CREATE OR REPLACE FUNCTION show_create_seated_keyed(p_key text,
         p_request text, p_name text, p_start_us bigint, p_layout jsonb,
         p_max_seats_per_customer integer)
 RETURNS keyed_show LANGUAGE sql AS $$
     SELECT show_create_any(p_key, p_request, p_name, p_start_us,
-                           (p_layout->>'seat_count')::integer, p_layout,
-                           p_max_seats_per_customer);
+                           (p_layout->>'seat_count')::integer
+                           + coalesce((SELECT sum((a->>'capacity')::integer)
+                                         FROM jsonb_array_elements(
+                                                  p_layout->'standing') a),
+                                      0)::integer,
+                           p_layout, p_max_seats_per_customer);
 $$;
 
 -- A seat's state as the map shows it: f free, h held, s sold; a hold
@@ -227,7 +232,14 @@ $$;
 -- set is locked from the start, in ascending order. So every wait for a
 -- part is made holding no part, or in ascending order, and no two
 -- callers can wait for each other.
-CREATE OR REPLACE FUNCTION seats_lock(p_show_id bigint, p_seats integer[])
+--
+-- With standing areas (p_areas, their parts, and p_places, the places
+-- wanted in each): their parts join the set, and an area with fewer
+-- places than wanted has its lapsed holds ended the same way, so that
+-- what it lacks then is held or sold now (docs/seating.md, "Standing
+-- areas").
+CREATE OR REPLACE FUNCTION seats_lock(p_show_id bigint, p_seats integer[],
+        p_areas smallint[], p_places integer[])
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     v_lock     smallint[];
@@ -237,7 +249,9 @@ DECLARE
     b          bookings;
 BEGIN
     SELECT array_agg(DISTINCT part ORDER BY part) INTO v_lock
-      FROM seats WHERE show_id = p_show_id AND seat = ANY (p_seats);
+      FROM (SELECT part FROM seats
+             WHERE show_id = p_show_id AND seat = ANY (p_seats)
+            UNION ALL SELECT unnest(p_areas)) t;
     FOR attempt IN 1 .. 8 LOOP
         BEGIN
             PERFORM 1 FROM show_parts
@@ -248,6 +262,18 @@ BEGIN
               FROM seat_assignments a JOIN bookings b2 ON b2.id = a.booking_id
              WHERE a.show_id = p_show_id AND a.seat = ANY (p_seats)
                AND b2.status = 'PENDING' AND b2.expires_at <= now();
+            IF p_areas IS NOT NULL THEN
+                SELECT v_lapsed || array_agg(b2.id) INTO v_lapsed
+                  FROM bookings b2
+                 WHERE b2.show_id = p_show_id AND b2.status = 'PENDING'
+                   AND b2.expires_at <= now()
+                   AND b2.parts && (SELECT array_agg(u.part)
+                                      FROM unnest(p_areas, p_places) u(part, n)
+                                      JOIN show_parts q
+                                        ON q.show_id = p_show_id
+                                       AND q.part = u.part
+                                     WHERE q.total - q.booked < u.n);
+            END IF;
             SELECT array_agg(DISTINCT p ORDER BY p) INTO v_more
               FROM bookings b2, unnest(b2.parts) p
              WHERE b2.id = ANY (v_lapsed) AND NOT (p = ANY (v_lock));
@@ -256,11 +282,15 @@ BEGIN
                   FROM unnest(v_lock || v_more) x;
                 RAISE SQLSTATE 'BK002';
             END IF;
-            -- Ended whole; the trigger gives their seats back.
+            -- Ended whole; the trigger gives their seats back. The
+            -- deadline is judged again on the locked row: a hold extended
+            -- by a transaction that committed while this one waited for
+            -- the row is alive, though the snapshot said lapsed.
             FOR b IN UPDATE bookings
                         SET status = 'FAILED', reason = 'expired',
                             updated_at = now()
                       WHERE id = ANY (v_lapsed) AND status = 'PENDING'
+                        AND expires_at <= now()
                   RETURNING * LOOP
                 PERFORM show_parts_release(b.show_id, b.parts, b.part_seats);
             END LOOP;
@@ -273,6 +303,14 @@ BEGIN
     IF NOT v_done THEN
         RAISE EXCEPTION 'seats_lock: the parts to lock kept growing';
     END IF;
+END;
+$$;
+
+-- ... seats only.
+CREATE OR REPLACE FUNCTION seats_lock(p_show_id bigint, p_seats integer[])
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM seats_lock(p_show_id, p_seats, NULL, NULL);
 END;
 $$;
 

@@ -221,17 +221,6 @@ recovery() {
         END {print m == "" ? "none" : m - t0}' "$LOAD_OUT"
 }
 
-# by_status: "409:N,503d:N,..." for the answers that are not 2xx; 503
-# split by what it says: d database_unavailable, o outcome_unknown, n
-# nginx's service_unavailable.
-by_status() {
-    awk '$4 < 200 || $4 >= 300 {
-            s = sprintf("%03d", $4)
-            if ($4 == 503) s = s ($6 == "database_unavailable" ? "d" : \
-                $6 == "outcome_unknown" ? "o" : $6 == "service_unavailable" ? "n" : "?")
-            print s }' "$LOAD_OUT" | sort | uniq -c | awk '{print $2 ":" $1}' | paste -sd, -
-}
-
 row() { printf '%-10s %6s %5s %-34s %6s %6s %4s %6s %4s %8s %8s\n' "$@"; }
 
 # finish: check what the load saw and what the database holds, print
@@ -285,7 +274,7 @@ finish() {
     runs=$((runs + 1))
     late_all=$((late_all + nlate))
     mislabelled_all=$((mislabelled_all + nmis))
-    row "$NAME" "$n" "$ok" "$(by_status)" "$p99" "$max" "$nlate" "$nmis" \
+    row "$NAME" "$n" "$ok" "$(by_status "$LOAD_OUT")" "$p99" "$max" "$nlate" "$nmis" \
         "$LOST" "$OVERSOLD" "$rec"
     printf '%s' "$NOTES"
 }

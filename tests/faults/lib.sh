@@ -122,3 +122,15 @@ check_shows() {
     SKEWED=$(awk -F'|' '$3 != $4' "$STACK_DIR/shows.$NAME" | wc -l)
     awk -F'|' '$3 > $2 || $4 > $2 {print $1}' "$STACK_DIR/shows.$NAME" >>"$STACK_DIR/oversold.all"
 }
+
+# by_status LOG: "409:N,503d:N,..." for the answers in loadgen's LOG that
+# are not 2xx; a 503 split by what it says: d database_unavailable, o
+# outcome_unknown, n nginx's service_unavailable. (make test-deadlines,
+# make test-cluster.)
+by_status() {
+    awk '$4 < 200 || $4 >= 300 {
+            s = sprintf("%03d", $4)
+            if ($4 == 503) s = s ($6 == "database_unavailable" ? "d" : \
+                $6 == "outcome_unknown" ? "o" : $6 == "service_unavailable" ? "n" : "?")
+            print s }' "$1" | sort | uniq -c | awk '{print $2 ":" $1}' | paste -sd, -
+}

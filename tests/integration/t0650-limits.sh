@@ -35,12 +35,23 @@ codes() {
     for _ in $(seq 1 "$n"); do curl -s -o /dev/null -w '%{http_code}\n' "$@"; done
 }
 
+# burst_max BURST RATE START_NS: how many a zone of RATE/s with BURST
+# may have let through since START_NS: the burst, the request that
+# found it full (nginx counts from the first), and one more every
+# 1/RATE seconds since (a loaded machine runs the loop slower, and the
+# bucket refills meanwhile).
+burst_max() {
+    local ms=$(( ($(date +%s%N) - $3) / 1000000 ))
+    echo $(( $1 + 1 + ($2 * ms + 999) / 1000 ))
+}
+
 # req_429 METHOD PATH [BODY [CURL ARGS...]]: req, again until a 429, at
-# most 5 times: a zone just refused its burst lets one more through
-# every 1/rate seconds.
+# most 20 times: a zone just refused its burst lets one more through
+# every 1/rate seconds, and on a loaded machine a request may take that
+# long.
 req_429() {
     local i
-    for i in 1 2 3 4 5; do
+    for i in $(seq 1 20); do
         req "$@"
         [ "$STATUS" = 429 ] && return
     done
@@ -65,9 +76,12 @@ codes 20 "$BASE_URL/shows/$show" >"$TMP_T/reads"
 check "reads do not spend the writes' allowance: 20 reads, 20 200s" eq "$(grep -c '^200$' "$TMP_T/reads")" 20
 
 # Large pages: 5/s, burst 10, beside the reads' allowance.
+t0=$(date +%s%N)
 codes 20 "$BASE_URL/shows?limit=1000" >"$TMP_T/pages"
+max=$(burst_max 10 5 "$t0")
 n=$(grep -c '^200$' "$TMP_T/pages")
-check "20 pages of 1000 shows at once: the burst of 10 and a few more pass ($n)" test "$n" -ge 11 -a "$n" -le 13
+check "20 pages of 1000 shows at once: the burst of 10 and a few more pass ($n, at most $max)" \
+    test "$n" -ge 11 -a "$n" -le "$max"
 check "the rest get 429, nothing else" eq "$(grep -c '^429$' "$TMP_T/pages")" "$((20 - n))"
 req_429 GET "/shows?limit=1000"
 check "a large page's 429: JSON, Retry-After" eq "$STATUS/$(jget .error)/$(header Retry-After)" "429/too_many_requests/1"
@@ -81,11 +95,14 @@ req GET "/shows?limit=100&cursor=1700000000000000_1"
 check "and so are the next pages, as the Link header writes them" eq "$STATUS" 200
 
 # The admin token: 5/s, burst 10, for every admin request.
+t0=$(date +%s%N)
 codes 20 -X POST -H "$JSON" -H "Authorization: Bearer wrong-admin-token-0123456789" \
     -d '{"name":"Guess","start_time":"2030-01-01T00:00:00Z","total_seats":1}' \
     "$BASE_URL/admin/show" >"$TMP_T/admin"
+max=$(burst_max 10 5 "$t0")
 n=$(grep -c '^401$' "$TMP_T/admin")
-check "20 wrong admin tokens in a row: 401 at most 12 times ($n)" test "$n" -ge 10 -a "$n" -le 12
+check "20 wrong admin tokens in a row: 401 for the burst and what refilled ($n, at most $max)" \
+    test "$n" -ge 10 -a "$n" -le "$max"
 check "then 429, nothing else" eq "$(grep -c '^429$' "$TMP_T/admin")" "$((20 - n))"
 req_429 GET /admin/keys "" -H "$ADMIN"
 check "the right token meanwhile too: nginx cannot tell it from a guess" \

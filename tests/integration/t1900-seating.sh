@@ -168,3 +168,9 @@ check "its map: 50 000 states" eq "$STATUS/$(jget '.states | length')" "200/5000
 post_json /book "{\"show_id\":$arena,\"seat_count\":4,\"best_available\":{}}"
 check "best available of 4 there: the front row, beside each other up to the aisle, not across it" \
     eq "$STATUS/$(jget '.booking.seats | join(",")')" "201/Floor-R0000-22,Floor-R0000-23,Floor-R0000-24,Floor-R0000-25"
+
+# A seated booking lists its seats: best available of more than 1000 is
+# refused as "seats" of more than 1000 labels is.
+post_json /book "{\"show_id\":$show,\"seat_count\":1001,\"best_available\":{}}"
+check "best available of 1001 seats: 400 invalid_value, field seat_count" \
+    eq "$STATUS/$(jget .error)/$(jget .field)" "400/invalid_value/seat_count"

@@ -266,8 +266,6 @@ test_seating_refused(void **state)
         { "[]", "invalid_seating", "seating" },
         { "{" FP "," CATS ",'sections':[],'colour':1}", "unknown_field",
           "seating.colour" },
-        { "{" FP "," CATS ",'standing':[],'sections':[]}", "invalid_seating",
-          "seating.standing" },
         { "{" CATS ",'sections':[]}", "invalid_seating",
           "seating.focal_point" },
         { "{'focal_point':[0,0]," CATS "}", "invalid_seating",
@@ -613,6 +611,96 @@ test_hostile_refused(void **state)
     free(buf);
 }
 
+#define AREA(a) "{" FP "," CATS ",'sections':[{'name':'S','rows':[" \
+    "{'name':'A','seats':'1-10','category':'P'}]}],'standing':[" a "]}"
+#define A0 "seating.standing[0]"
+
+/*
+ * Standing areas beside seats: normalized with the category as an index,
+ * counted in the show's places, and omitted when there are none.
+ */
+static void
+test_standing_normalized(void **state)
+{
+    json_object *out;
+    int64_t      count;
+
+    (void) state;
+    out = normalize_ok(AREA("{'name':'Floor','capacity':500,'category':'P'},"
+        "{'name':'Bar 2','capacity':1,'category':'P'}"), &count);
+    assert_int_equal(count, 511);
+    assert_string_equal(json_object_to_json_string_ext(
+        json_object_object_get(out, "standing"), JSON_C_TO_STRING_PLAIN),
+        "[{\"name\":\"Floor\",\"capacity\":500,\"category\":0},"
+        "{\"name\":\"Bar 2\",\"capacity\":1,\"category\":0}]");
+    assert_int_equal(json_object_get_int64(json_object_object_get(out,
+        "seat_count")), 10);
+    json_object_put(out);
+    out = normalize_ok(AREA(""), &count);
+    assert_int_equal(count, 10);
+    assert_null(json_object_object_get(out, "standing"));
+    json_object_put(out);
+    /* 99 990 places beside the 10 seats: the limit exactly */
+    out = normalize_ok(AREA("{'name':'F','capacity':99990,'category':'P'}"),
+        &count);
+    assert_int_equal(count, 100000);
+    json_object_put(out);
+}
+
+static void
+test_standing_refused(void **state)
+{
+    static const struct bad cases[] = {
+        { AREA("{'name':'F','capacity':5,'category':'P'},"
+               "{'name':'F','capacity':5,'category':'P'}"),
+          "invalid_seating", "seating.standing[1].name" },
+        { AREA("{'name':'S','capacity':5,'category':'P'}"),
+          "invalid_seating", A0 ".name" },
+        { AREA("{'name':'F','capacity':0,'category':'P'}"),
+          "invalid_seating", A0 ".capacity" },
+        { AREA("{'name':'F','capacity':100001,'category':'P'}"),
+          "invalid_seating", A0 ".capacity" },
+        { AREA("{'name':'F','capacity':'5','category':'P'}"),
+          "invalid_seating", A0 ".capacity" },
+        { AREA("{'name':'F','capacity':99991,'category':'P'}"),
+          "invalid_seating", A0 ".capacity" },
+        { AREA("{'name':'F','capacity':5,'category':'Q'}"),
+          "invalid_seating", A0 ".category" },
+        { AREA("{'name':'F','capacity':5}"), "invalid_seating",
+          A0 ".category" },
+        { AREA("{'capacity':5,'category':'P'}"), "invalid_seating",
+          A0 ".name" },
+        { AREA("{'name':'F-1','capacity':5,'category':'P'}"),
+          "invalid_seating", A0 ".name" },
+        { AREA("{'name':'F','capacity':5,'category':'P','x':1}"),
+          "unknown_field", A0 ".x" },
+        { AREA("'F'"), "invalid_seating", A0 },
+        { "{" FP "," CATS ",'sections':[{'name':'S','rows':[{'name':'A',"
+          "'seats':'1-10','category':'P'}]}],'standing':{}}",
+          "invalid_seating", "seating.standing" },
+        /* a show of standing places alone is sold by count */
+        { "{" FP "," CATS ",'sections':[],'standing':[{'name':'F',"
+          "'capacity':5,'category':'P'}]}", "invalid_seating",
+          "seating.sections" },
+    };
+    char        buf[8192];
+    struct bad  many = { buf, "invalid_seating", "seating.standing" };
+    size_t      n;
+    int         i;
+
+    (void) state;
+    expect_bad(cases, NBAD(cases));
+    /* 51 areas: one too many */
+    n = (size_t) snprintf(buf, sizeof(buf), "{" FP "," CATS ",'sections':[{"
+        "'name':'S','rows':[{'name':'A','seats':'1-1','category':'P'}]}],"
+        "'standing':[");
+    for (i = 0; i < 51; i++)
+        n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%s{'name':'F%d',"
+            "'capacity':1,'category':'P'}", i ? "," : "", i);
+    snprintf(buf + n, sizeof(buf) - n, "]}");
+    expect_bad(&many, 1);
+}
+
 int
 main(void)
 {
@@ -627,6 +715,8 @@ main(void)
         cmocka_unit_test(test_row_split_accepted),
         cmocka_unit_test(test_seat_limit),
         cmocka_unit_test(test_hostile_refused),
+        cmocka_unit_test(test_standing_normalized),
+        cmocka_unit_test(test_standing_refused),
     };
 
     return cmocka_run_group_tests_name("seating", tests, NULL, NULL);
