@@ -337,15 +337,16 @@ $$;
 -- The parts of show p_show_id that may hold p_count seats for the
 -- buyer, nearest seat first (rank): those with as many free by count,
 -- or every part for a channel, whose kept seats the count leaves out.
--- (PL/pgSQL: every best available asks, and a SQL function's body would
--- be parsed and planned again each time.)
+-- Parts of seats only: a standing area's part (63_standing.sql) has no
+-- seat, and no rank. (PL/pgSQL: every best available asks, and a SQL
+-- function's body would be parsed and planned again each time.)
 CREATE OR REPLACE FUNCTION seats_parts(p_show_id bigint, p_count integer,
         p_channel_id bigint)
 RETURNS smallint[] LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN (SELECT coalesce(array_agg(part ORDER BY rank, part), '{}')
               FROM show_parts
-             WHERE show_id = p_show_id
+             WHERE show_id = p_show_id AND rank IS NOT NULL
                AND (total - booked >= p_count OR p_channel_id IS NOT NULL));
 END;
 $$;
