@@ -3,27 +3,55 @@
 -- (60_seating.sql) does. Lock order, as everywhere: parts in ascending
 -- order when waiting, then booking rows.
 
--- A part's rows as best available reads them (seat_rows, migration
--- 023): written from the tables the first time best available looks at
--- the part, under the part's lock, and kept by seat_rows_changed() from
--- then on. Each row's free places are seats_free()'s, for a buyer who is
+-- The squared distance from the focal point (p_fx, p_fy) of the free
+-- seat nearest it in a row whose place 0 is at (p_x, p_y), its places
+-- p_free (seat_rows.free); NULL when none is free. Along the row the
+-- distance grows either side of the place nearest the focal point, so
+-- the nearest free seat is the first at or after it, or the last
+-- before it. Computed as seats_create() computes seats.dist, squared.
+CREATE OR REPLACE FUNCTION seat_rows_near(p_free text, p_x float8,
+        p_y float8, p_fx float8, p_fy float8)
+RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    p0 integer := least(greatest(round(p_fx - p_x)::integer, 0),
+                        length(p_free) - 1);
+    i  integer := strpos(substr(p_free, p0 + 1), '1');
+    j  integer := strpos(reverse(substr(p_free, 1, p0)), '1');
+BEGIN
+    RETURN least(CASE WHEN i > 0
+                      THEN power(p_x + (p0 + i - 1) - p_fx, 2)
+                           + power(p_y - p_fy, 2) END,
+                 CASE WHEN j > 0
+                      THEN power(p_x + (p0 - j) - p_fx, 2)
+                           + power(p_y - p_fy, 2) END);
+END;
+$$;
+
+-- Show p_show_id's rows as best available reads them (seat_rows,
+-- migration 023), for those of its parts that have none yet: written
+-- from the tables when the show's parts are made (seat_rows_created()),
+-- or for a show made before 023 by the first best available that takes
+-- the slow path (seats_search()), and kept by seat_rows_changed() from
+-- then on. Each row's free places are seats_free()'s for a buyer who is
 -- neither a channel nor the admin; its geometry the layout's, as
--- seats_create() computes seats.dist. The caller holds part p_part of
--- show p_show_id, so no seat of it changes meanwhile.
-CREATE OR REPLACE FUNCTION seat_rows_build(p_show_id bigint, p_part smallint)
+-- seats_create() computes seats.dist from it. The caller holds every
+-- part of the show, or made it, so no seat changes meanwhile.
+CREATE OR REPLACE FUNCTION seat_rows_build(p_show_id bigint)
 RETURNS void LANGUAGE sql AS $$
-    WITH st AS (        -- the part's seats, each with the places before
-        SELECT s.row_first, s.pos, s.category, s.accessible,  -- it that
-               split_part(s.label, '-', 1) AS section,         -- are none
+    WITH st AS (        -- the seats, each with the places before it that
+        SELECT s.part, s.row_first, s.pos, s.category,    -- are not seats
+               s.accessible, split_part(s.label, '-', 1) AS section,
                repeat('|', s.pos - 1 - coalesce(lag(s.pos) OVER (
                    PARTITION BY s.row_first ORDER BY s.pos), -1)) AS gap,
                f.seat IS NOT NULL AS free
           FROM seats s
           LEFT JOIN seats_free(p_show_id, NULL, false, NULL, NULL) f
-                 ON f.seat = s.seat AND f.part = p_part
-         WHERE s.show_id = p_show_id AND s.part = p_part
+                 ON f.seat = s.seat
+         WHERE s.show_id = p_show_id
+           AND NOT EXISTS (SELECT 1 FROM seat_rows w
+                            WHERE w.show_id = p_show_id AND w.part = s.part)
     ), w AS (
-        SELECT t.row_first, min(t.section) AS section,
+        SELECT t.part, t.row_first, min(t.section) AS section,
                min(t.category) AS category, array_agg(t.pos) AS places,
                CASE WHEN bool_or(t.accessible) THEN
                    string_agg(translate(t.gap, '|', '-')
@@ -31,27 +59,44 @@ RETURNS void LANGUAGE sql AS $$
                               '' ORDER BY t.pos) END AS acc,
                string_agg(t.gap || CASE WHEN t.free THEN '1' ELSE '0' END,
                           '' ORDER BY t.pos) AS free
-          FROM st t GROUP BY t.row_first
+          FROM st t GROUP BY t.part, t.row_first
+    ), lay AS MATERIALIZED (     -- the layout read once, not a row
+        SELECT (g.layout->'focal_point'->>'x')::double precision AS fx,
+               (g.layout->'focal_point'->>'y')::double precision AS fy,
+               g.layout->'sections' AS sections
+          FROM show_seating g WHERE g.show_id = p_show_id
     ), geo AS (
         SELECT w.*, (r.rw->>'x')::double precision AS x,
-               (r.rw->>'y')::double precision AS y,
-               (g.layout->'focal_point'->>'x')::double precision AS fx,
-               (g.layout->'focal_point'->>'y')::double precision AS fy
-          FROM show_seating g,
-               jsonb_array_elements(g.layout->'sections') s(sec),
+               (r.rw->>'y')::double precision AS y, l.fx, l.fy
+          FROM lay l, jsonb_array_elements(l.sections) s(sec),
                jsonb_array_elements(s.sec->'rows') r(rw), w
-         WHERE g.show_id = p_show_id
-           AND w.row_first = (r.rw->>'first')::integer
+         WHERE w.row_first = (r.rw->>'first')::integer
     )
     INSERT INTO seat_rows (show_id, part, row_first, section, category, x,
-                           y, fx, fy, near, acc, free)
-    SELECT p_show_id, p_part, g.row_first, g.section, g.category, g.x, g.y,
+                           y, fx, fy, near, acc, free, near_free)
+    SELECT p_show_id, g.part, g.row_first, g.section, g.category, g.x, g.y,
            g.fx, g.fy,
            (SELECT min(power(g.x + p - g.fx, 2) + power(g.y - g.fy, 2))
               FROM unnest(g.places) p),
-           g.acc, g.free
+           g.acc, g.free, seat_rows_near(g.free, g.x, g.y, g.fx, g.fy)
       FROM geo g
     ON CONFLICT DO NOTHING;
+$$;
+
+-- Statement trigger on show_parts, its rows of the statement as the
+-- transition table "created": a seated show's rows written once its
+-- parts are made (seats_create(); its parts have a rank, a general
+-- admission show's and a standing area's none), in the transaction
+-- that makes the show, so before anyone can book it. About 100 ms for
+-- the 20 000 seats of make bench's hall.
+CREATE OR REPLACE FUNCTION seat_rows_created() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM seat_rows_build(c.show_id)
+       FROM (SELECT DISTINCT show_id FROM created
+              WHERE rank IS NOT NULL) c;
+    RETURN NULL;
+END;
 $$;
 
 -- p_free with the place p_places[i] (from 0) marked substr(p_marks, i, 1).
@@ -71,7 +116,8 @@ $$;
 
 -- Statement trigger on seat_assignments and seat_blocks, their rows of
 -- the statement as the transition table "changed": each seat changed
--- is marked again in its row's string (when the row is written yet). A
+-- is marked again in its row's string (when the row is written yet),
+-- and the row's nearest free seat found again (seat_rows_near()). A
 -- seat assigned or blocked is taken (the trigger's argument, '0': no
 -- buyer but a channel or the admin may have it); a seat given back or
 -- unblocked is marked as seats_free() now says, asked of the tables
@@ -84,8 +130,10 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_NARGS > 0 THEN
         UPDATE seat_rows w
-           SET free = seat_rows_mark(w.free, c.places,
-                                     repeat(TG_ARGV[0], cardinality(c.places)))
+           SET (free, near_free) = (
+                   SELECT m.free, seat_rows_near(m.free, w.x, w.y, w.fx, w.fy)
+                     FROM seat_rows_mark(w.free, c.places,
+                              repeat(TG_ARGV[0], cardinality(c.places))) m(free))
           FROM (SELECT s.show_id, s.part, s.row_first,
                        array_agg(s.pos) AS places
                   FROM changed ch
@@ -95,7 +143,10 @@ BEGIN
            AND w.row_first = c.row_first;
         RETURN NULL;
     END IF;
-    UPDATE seat_rows w SET free = seat_rows_mark(w.free, c.places, c.marks)
+    UPDATE seat_rows w
+       SET (free, near_free) = (
+               SELECT m.free, seat_rows_near(m.free, w.x, w.y, w.fx, w.fy)
+                 FROM seat_rows_mark(w.free, c.places, c.marks) m(free))
       FROM (SELECT s.show_id, s.part, s.row_first,
                    array_agg(s.pos) AS places,
                    string_agg(CASE WHEN EXISTS (
@@ -123,12 +174,12 @@ $$;
 -- (seats_free(): channel p_channel_id's kept seats are) of the
 -- categories and sections asked (NULL: any). A seat a lapsed hold still
 -- has is not free here (the slow path releases such holds). The seats,
--- or NULL. The caller holds the part's lock; the part's rows are
--- written here the first time (seat_rows_build()).
+-- or NULL. The caller holds the part's lock, and has seen that the
+-- part's rows are written (seat_rows_build()).
 --
 -- Its cost, the on-sale's hot path: the part's rows (seat_rows), one
--- string of free places each, nearest row first, not the part's
--- thousand seats and their bookings. A row's runs of free places are
+-- string of free places each, the row with the nearest free seat first,
+-- not the part's thousand seats and their bookings. A row's runs of free places are
 -- found with strpos. Along a row the distance grows on either side of
 -- the place nearest the focal point, so in a run without an accessible
 -- place (none asked for) only the blocks nearest it of each kind can be
@@ -139,9 +190,9 @@ $$;
 -- places of the nearest. A run with an accessible place has each of its
 -- blocks looked at. Once a block of the best kind is found (no orphan,
 -- no accessible place beyond those asked, room either side), a row or
--- a run whose nearest seat is farther cannot beat it and is passed
--- over: a part half sold costs two blocks a row, a part with room near
--- the stage a row or two.
+-- a run whose nearest free seat is farther cannot beat it, and the
+-- search ends or goes on to the next run: a part sold from the stage
+-- outwards, as an on-sale sells it, costs a row or two.
 CREATE OR REPLACE FUNCTION seats_best_block(p_show_id bigint,
         p_part smallint, p_count integer, p_accessible integer,
         p_channel_id bigint, p_categories smallint[], p_sections text[])
@@ -181,10 +232,6 @@ DECLARE
     v_top    boolean := false;  -- the best yet is of the best kind
     v_s0     integer;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM seat_rows
-                    WHERE show_id = p_show_id AND part = p_part) THEN
-        PERFORM seat_rows_build(p_show_id, p_part);
-    END IF;
     -- A channel also buys the seats kept for it: free to it, taken in the
     -- rows' strings.
     IF p_channel_id IS NOT NULL THEN
@@ -196,12 +243,18 @@ BEGIN
            AND EXISTS (SELECT 1 FROM seat_blocks k
                         WHERE k.show_id = f.show_id AND k.seat = f.seat);
     END IF;
-    FOR r IN SELECT w.row_first, w.x, w.y, w.fx, w.fy, w.near, w.acc, w.free
+    -- rows by their nearest free seat (for a channel, whose kept seats
+    -- the rows' strings count as taken, by their nearest seat), rows
+    -- with none passed over
+    FOR r IN SELECT w.row_first, w.x, w.y, w.fx, w.fy, w.acc, w.free,
+                    CASE WHEN p_channel_id IS NULL THEN w.near_free
+                         ELSE w.near END AS near
                FROM seat_rows w
               WHERE w.show_id = p_show_id AND w.part = p_part
+                AND (w.near_free IS NOT NULL OR p_channel_id IS NOT NULL)
                 AND (p_categories IS NULL OR w.category = ANY (p_categories))
                 AND (p_sections IS NULL OR w.section = ANY (p_sections))
-              ORDER BY w.near, w.row_first LOOP
+              ORDER BY 8, w.row_first LOOP
         -- nothing farther beats a block of the best kind
         EXIT WHEN v_top AND r.near > b_d;
         v_scan := translate(r.free, '|', '0');
@@ -537,8 +590,9 @@ $$;
 -- consecutive rows of one section in one part, nobody alone
 -- (seats_stacked()); then, unless p_together, 4, the nearest seats of
 -- one part, and 5, the nearest seats of the show, across parts and
--- sections. The parts by rank at each step. The seats, or NULL. Not
--- STABLE: seats_best_block() writes a part's rows the first time.
+-- sections. The parts by rank at each step. The seats, or NULL. First,
+-- the rows of parts that have none are written (seat_rows_build(): the
+-- first slow path of a show writes them all), so not STABLE.
 CREATE OR REPLACE FUNCTION seats_search(p_show_id bigint, p_count integer,
         p_accessible integer, p_together boolean, p_channel_id bigint,
         p_categories smallint[], p_sections text[])
@@ -549,6 +603,13 @@ DECLARE
     v_rows  seat_row[];
     v       integer[];
 BEGIN
+    IF EXISTS (SELECT 1 FROM show_parts p
+                WHERE p.show_id = p_show_id AND p.rank IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM seat_rows w
+                                   WHERE w.show_id = p.show_id
+                                     AND w.part = p.part)) THEN
+        PERFORM seat_rows_build(p_show_id);
+    END IF;
     -- too few accessible places free: no step can find them
     IF p_accessible > 0
        AND (SELECT count(*) FROM seats_free(p_show_id, p_channel_id, false,
@@ -598,8 +659,8 @@ $$;
 -- lock kept (the subtransaction is rolled back). '{}' when the part's
 -- rows are not written yet (seat_rows): written here, they would be
 -- rolled back with the lock when the part has no block, and written
--- again at every request; the slow path, which keeps what it does,
--- writes them once.
+-- again at every request; the slow path, which keeps what it does and
+-- holds every part, writes the show's all at once.
 CREATE OR REPLACE FUNCTION seats_take_block(p_show_id bigint,
         p_part smallint, p_count integer, p_accessible integer,
         p_channel_id bigint, p_categories smallint[], p_sections text[])
