@@ -653,43 +653,49 @@ BEGIN
 END;
 $$;
 
--- Part p_part, if nobody holds it and it has p_count free seats (or
--- the buyer is a channel, whose kept seats its count leaves out), and
--- the best block in it: the seats, its lock kept; else NULL, with no
--- lock kept (the subtransaction is rolled back). '{}' when the part's
--- rows are not written yet (seat_rows): written here, they would be
--- rolled back with the lock when the part has no block, and written
--- again at every request; the slow path, which keeps what it does and
--- holds every part, writes the show's all at once.
+-- The first part of show p_show_id by rank, not among p_tried, that
+-- nobody holds and that has p_count free seats (every part, for a
+-- channel, whose kept seats its count leaves out), taken without
+-- waiting (SKIP LOCKED), and the best block in it (seats_best_block()):
+-- part and seats, its lock kept. seats NULL when that part has no
+-- block, its lock given back (the subtransaction is rolled back): the
+-- caller tries the next. part NULL when no part is left to try. seats
+-- '{}' when the part's rows are not written yet (seat_rows): written
+-- here, they would be rolled back with the lock when the part has no
+-- block, and written again at every request; the slow path, which
+-- keeps what it does and holds every part, writes the show's all at
+-- once. One statement finds the part, however many rivals hold the
+-- parts before it.
 CREATE OR REPLACE FUNCTION seats_take_block(p_show_id bigint,
-        p_part smallint, p_count integer, p_accessible integer,
-        p_channel_id bigint, p_categories smallint[], p_sections text[])
-RETURNS integer[] LANGUAGE plpgsql AS $$
-DECLARE
-    v integer[];
+        p_tried smallint[], p_count integer, p_accessible integer,
+        p_channel_id bigint, p_categories smallint[], p_sections text[],
+        OUT part smallint, OUT seats integer[])
+LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM show_parts
-     WHERE show_id = p_show_id AND part = p_part
-       AND (total - booked >= p_count OR p_channel_id IS NOT NULL)
+    SELECT p.part INTO part FROM show_parts p
+     WHERE p.show_id = p_show_id AND p.rank IS NOT NULL
+       AND (p.total - p.booked >= p_count OR p_channel_id IS NOT NULL)
+       AND NOT (p.part = ANY (p_tried))
+     ORDER BY p.rank, p.part LIMIT 1
        FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
-        RAISE SQLSTATE 'BK001';
+    IF part IS NULL THEN
+        RETURN;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM seat_rows
-                    WHERE show_id = p_show_id AND part = p_part) THEN
+    IF NOT EXISTS (SELECT 1 FROM seat_rows w
+                    WHERE w.show_id = p_show_id
+                      AND w.part = seats_take_block.part) THEN
         RAISE SQLSTATE 'BK003';
     END IF;
-    v := seats_best_block(p_show_id, p_part, p_count, p_accessible,
-                          p_channel_id, p_categories, p_sections);
-    IF v IS NULL THEN
+    seats := seats_best_block(p_show_id, part, p_count, p_accessible,
+                              p_channel_id, p_categories, p_sections);
+    IF seats IS NULL THEN
         RAISE SQLSTATE 'BK001';
     END IF;
-    RETURN v;
-EXCEPTION
+EXCEPTION           -- the variables keep their values: part is set
     WHEN SQLSTATE 'BK001' THEN
-        RETURN NULL;
+        seats := NULL;
     WHEN SQLSTATE 'BK003' THEN
-        RETURN '{}';
+        seats := '{}';
 END;
 $$;
 
@@ -723,6 +729,7 @@ DECLARE
     v_cats     smallint[];
     v_secs     text[];
     v_part     smallint;
+    v_tried    smallint[] := '{}';
     v_seats    integer[];
     v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
                             ELSE 'PENDING' END;
@@ -750,11 +757,12 @@ BEGIN
           FROM jsonb_array_elements_text(p_spec->'sections') x;
     END IF;
 
-    FOREACH v_part IN ARRAY seats_parts(p_show_id, p_count, p_channel_id)
     LOOP
-        v_seats := seats_take_block(p_show_id, v_part, p_count, v_acc,
-                                    p_channel_id, v_cats, v_secs);
-        EXIT WHEN v_seats IS NOT NULL;
+        SELECT t.part, t.seats INTO v_part, v_seats
+          FROM seats_take_block(p_show_id, v_tried, p_count, v_acc,
+                                p_channel_id, v_cats, v_secs) t;
+        EXIT WHEN v_part IS NULL OR v_seats IS NOT NULL;
+        v_tried := v_tried || v_part;
     END LOOP;
     IF v_seats = '{}' THEN
         v_seats := NULL;        -- a part not yet read by the slow path
@@ -791,3 +799,9 @@ DROP FUNCTION IF EXISTS seats_nearest(bigint, smallint[], integer,
     smallint[], text[]);
 DROP FUNCTION IF EXISTS seats_take_block(bigint, smallint, integer,
     smallint[], text[]);
+
+-- seats_take_block() of the previous release, a part at a time: called
+-- only by book_seats_best(), whose new definition replaces the old in
+-- the same transaction, so no caller is left.
+DROP FUNCTION IF EXISTS seats_take_block(bigint, smallint, integer,
+    integer, bigint, smallint[], text[]);
