@@ -130,12 +130,13 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_NARGS > 0 THEN
         UPDATE seat_rows w
-           SET (free, near_free) = (
-                   SELECT m.free, seat_rows_near(m.free, w.x, w.y, w.fx, w.fy)
-                     FROM seat_rows_mark(w.free, c.places,
-                              repeat(TG_ARGV[0], cardinality(c.places))) m(free))
+           SET free = seat_rows_mark(w.free, c.places, c.marks),
+               near_free = seat_rows_near(
+                   seat_rows_mark(w.free, c.places, c.marks),
+                   w.x, w.y, w.fx, w.fy)
           FROM (SELECT s.show_id, s.part, s.row_first,
-                       array_agg(s.pos) AS places
+                       array_agg(s.pos) AS places,
+                       repeat(TG_ARGV[0], count(*)::integer) AS marks
                   FROM changed ch
                   JOIN seats s ON s.show_id = ch.show_id AND s.seat = ch.seat
                  GROUP BY s.show_id, s.part, s.row_first) c
@@ -144,9 +145,9 @@ BEGIN
         RETURN NULL;
     END IF;
     UPDATE seat_rows w
-       SET (free, near_free) = (
-               SELECT m.free, seat_rows_near(m.free, w.x, w.y, w.fx, w.fy)
-                 FROM seat_rows_mark(w.free, c.places, c.marks) m(free))
+       SET free = seat_rows_mark(w.free, c.places, c.marks),
+           near_free = seat_rows_near(seat_rows_mark(w.free, c.places, c.marks),
+                                      w.x, w.y, w.fx, w.fy)
       FROM (SELECT s.show_id, s.part, s.row_first,
                    array_agg(s.pos) AS places,
                    string_agg(CASE WHEN EXISTS (
@@ -174,8 +175,8 @@ $$;
 -- (seats_free(): channel p_channel_id's kept seats are) of the
 -- categories and sections asked (NULL: any). A seat a lapsed hold still
 -- has is not free here (the slow path releases such holds). The seats,
--- or NULL. The caller holds the part's lock, and has seen that the
--- part's rows are written (seat_rows_build()).
+-- or NULL. The caller holds the part's lock. The part's rows must be
+-- written (seat_rows_build()): a show's are, all or none.
 --
 -- Its cost, the on-sale's hot path: the part's rows (seat_rows), one
 -- string of free places each, the row with the nearest free seat first,
@@ -231,6 +232,7 @@ DECLARE
     b_free   text;
     v_top    boolean := false;  -- the best yet is of the best kind
     v_s0     integer;
+    v_seats  integer[] := '{}';
 BEGIN
     -- A channel also buys the seats kept for it: free to it, taken in the
     -- rows' strings.
@@ -358,7 +360,10 @@ BEGIN
     -- the block's first seat: as many after the row's first as there
     -- are seats (not aisles) before its place
     v_s0 := b_row + length(replace(substr(b_free, 1, b_p), '|', ''));
-    RETURN ARRAY(SELECT generate_series(v_s0, v_s0 + c - 1));
+    FOR i IN 0 .. c - 1 LOOP
+        v_seats := v_seats || (v_s0 + i);
+    END LOOP;
+    RETURN v_seats;
 END;
 $$;
 
@@ -659,13 +664,10 @@ $$;
 -- waiting (SKIP LOCKED), and the best block in it (seats_best_block()):
 -- part and seats, its lock kept. seats NULL when that part has no
 -- block, its lock given back (the subtransaction is rolled back): the
--- caller tries the next. part NULL when no part is left to try. seats
--- '{}' when the part's rows are not written yet (seat_rows): written
--- here, they would be rolled back with the lock when the part has no
--- block, and written again at every request; the slow path, which
--- keeps what it does and holds every part, writes the show's all at
--- once. One statement finds the part, however many rivals hold the
--- parts before it.
+-- caller tries the next. part NULL when no part is left to try. One
+-- statement finds the part, however many rivals hold the parts before
+-- it. A show made before migration 023 has no rows yet (seat_rows), so
+-- no block here: the slow path writes them.
 CREATE OR REPLACE FUNCTION seats_take_block(p_show_id bigint,
         p_tried smallint[], p_count integer, p_accessible integer,
         p_channel_id bigint, p_categories smallint[], p_sections text[],
@@ -681,21 +683,13 @@ BEGIN
     IF part IS NULL THEN
         RETURN;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM seat_rows w
-                    WHERE w.show_id = p_show_id
-                      AND w.part = seats_take_block.part) THEN
-        RAISE SQLSTATE 'BK003';
-    END IF;
     seats := seats_best_block(p_show_id, part, p_count, p_accessible,
                               p_channel_id, p_categories, p_sections);
     IF seats IS NULL THEN
         RAISE SQLSTATE 'BK001';
     END IF;
-EXCEPTION           -- the variables keep their values: part is set
-    WHEN SQLSTATE 'BK001' THEN
-        seats := NULL;
-    WHEN SQLSTATE 'BK003' THEN
-        seats := '{}';
+EXCEPTION WHEN SQLSTATE 'BK001' THEN
+    NULL;           -- the variables keep their values: part is set
 END;
 $$;
 
@@ -728,7 +722,7 @@ DECLARE
     v_acc      integer := coalesce((p_spec->>'accessible')::integer, 0);
     v_cats     smallint[];
     v_secs     text[];
-    v_part     smallint;
+    v_take     record;         -- seats_take_block(): part, seats
     v_tried    smallint[] := '{}';
     v_seats    integer[];
     v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
@@ -758,15 +752,12 @@ BEGIN
     END IF;
 
     LOOP
-        SELECT t.part, t.seats INTO v_part, v_seats
-          FROM seats_take_block(p_show_id, v_tried, p_count, v_acc,
-                                p_channel_id, v_cats, v_secs) t;
-        EXIT WHEN v_part IS NULL OR v_seats IS NOT NULL;
-        v_tried := v_tried || v_part;
+        v_take := seats_take_block(p_show_id, v_tried, p_count, v_acc,
+                                   p_channel_id, v_cats, v_secs);
+        v_seats := v_take.seats;
+        EXIT WHEN v_take.part IS NULL OR v_seats IS NOT NULL;
+        v_tried := v_tried || v_take.part;
     END LOOP;
-    IF v_seats = '{}' THEN
-        v_seats := NULL;        -- a part not yet read by the slow path
-    END IF;
     IF v_seats IS NULL THEN
         PERFORM show_parts_lock(p_show_id);
         LOOP
