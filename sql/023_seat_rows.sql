@@ -34,8 +34,7 @@
 -- near: the squared distance of its nearest seat; acc: 'a' at each
 -- accessible place ('-' elsewhere), NULL for a row without one; free:
 -- one character a place: '1' a free seat, '0' a seat assigned or
--- blocked, '|' no seat (an aisle, a missing number); near_free: the
--- squared distance of its nearest free seat, NULL when none is.
+-- blocked, '|' no seat (an aisle, a missing number).
 CREATE TABLE IF NOT EXISTS seat_rows (
     show_id   bigint NOT NULL REFERENCES shows (id),
     part      smallint NOT NULL,
@@ -49,7 +48,6 @@ CREATE TABLE IF NOT EXISTS seat_rows (
     near      double precision NOT NULL,
     acc       text,
     free      text NOT NULL,
-    near_free double precision,
     PRIMARY KEY (show_id, part, row_first)
 );
 

@@ -3,30 +3,6 @@
 -- (60_seating.sql) does. Lock order, as everywhere: parts in ascending
 -- order when waiting, then booking rows.
 
--- The squared distance from the focal point (p_fx, p_fy) of the free
--- seat nearest it in a row whose place 0 is at (p_x, p_y), its places
--- p_free (seat_rows.free); NULL when none is free. Along the row the
--- distance grows either side of the place nearest the focal point, so
--- the nearest free seat is the first at or after it, or the last
--- before it. Computed as seats_create() computes seats.dist, squared.
-CREATE OR REPLACE FUNCTION seat_rows_near(p_free text, p_x float8,
-        p_y float8, p_fx float8, p_fy float8)
-RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    p0 integer := least(greatest(round(p_fx - p_x)::integer, 0),
-                        length(p_free) - 1);
-    i  integer := strpos(substr(p_free, p0 + 1), '1');
-    j  integer := strpos(reverse(substr(p_free, 1, p0)), '1');
-BEGIN
-    RETURN least(CASE WHEN i > 0
-                      THEN power(p_x + (p0 + i - 1) - p_fx, 2)
-                           + power(p_y - p_fy, 2) END,
-                 CASE WHEN j > 0
-                      THEN power(p_x + (p0 - j) - p_fx, 2)
-                           + power(p_y - p_fy, 2) END);
-END;
-$$;
-
 -- Show p_show_id's rows as best available reads them (seat_rows,
 -- migration 023), for those of its parts that have none yet: written
 -- from the tables when the show's parts are made (seat_rows_created()),
@@ -73,12 +49,12 @@ RETURNS void LANGUAGE sql AS $$
          WHERE w.row_first = (r.rw->>'first')::integer
     )
     INSERT INTO seat_rows (show_id, part, row_first, section, category, x,
-                           y, fx, fy, near, acc, free, near_free)
+                           y, fx, fy, near, acc, free)
     SELECT p_show_id, g.part, g.row_first, g.section, g.category, g.x, g.y,
            g.fx, g.fy,
            (SELECT min(power(g.x + p - g.fx, 2) + power(g.y - g.fy, 2))
               FROM unnest(g.places) p),
-           g.acc, g.free, seat_rows_near(g.free, g.x, g.y, g.fx, g.fy)
+           g.acc, g.free
       FROM geo g
     ON CONFLICT DO NOTHING;
 $$;
@@ -116,8 +92,7 @@ $$;
 
 -- Statement trigger on seat_assignments and seat_blocks, their rows of
 -- the statement as the transition table "changed": each seat changed
--- is marked again in its row's string (when the row is written yet),
--- and the row's nearest free seat found again (seat_rows_near()). A
+-- is marked again in its row's string (when the row is written yet). A
 -- seat assigned or blocked is taken (the trigger's argument, '0': no
 -- buyer but a channel or the admin may have it); a seat given back or
 -- unblocked is marked as seats_free() now says, asked of the tables
@@ -130,10 +105,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_NARGS > 0 THEN
         UPDATE seat_rows w
-           SET free = seat_rows_mark(w.free, c.places, c.marks),
-               near_free = seat_rows_near(
-                   seat_rows_mark(w.free, c.places, c.marks),
-                   w.x, w.y, w.fx, w.fy)
+           SET free = seat_rows_mark(w.free, c.places, c.marks)
           FROM (SELECT s.show_id, s.part, s.row_first,
                        array_agg(s.pos) AS places,
                        repeat(TG_ARGV[0], count(*)::integer) AS marks
@@ -144,10 +116,7 @@ BEGIN
            AND w.row_first = c.row_first;
         RETURN NULL;
     END IF;
-    UPDATE seat_rows w
-       SET free = seat_rows_mark(w.free, c.places, c.marks),
-           near_free = seat_rows_near(seat_rows_mark(w.free, c.places, c.marks),
-                                      w.x, w.y, w.fx, w.fy)
+    UPDATE seat_rows w SET free = seat_rows_mark(w.free, c.places, c.marks)
       FROM (SELECT s.show_id, s.part, s.row_first,
                    array_agg(s.pos) AS places,
                    string_agg(CASE WHEN EXISTS (
@@ -179,8 +148,8 @@ $$;
 -- written (seat_rows_build()): a show's are, all or none.
 --
 -- Its cost, the on-sale's hot path: the part's rows (seat_rows), one
--- string of free places each, the row with the nearest free seat first,
--- not the part's thousand seats and their bookings. A row's runs of free places are
+-- string of free places each, nearest row first, not the part's
+-- thousand seats and their bookings. A row's runs of free places are
 -- found with strpos. Along a row the distance grows on either side of
 -- the place nearest the focal point, so in a run without an accessible
 -- place (none asked for) only the blocks nearest it of each kind can be
@@ -190,10 +159,9 @@ $$;
 -- leaves room, two at most leave an orphan, and the best is within two
 -- places of the nearest. A run with an accessible place has each of its
 -- blocks looked at. Once a block of the best kind is found (no orphan,
--- no accessible place beyond those asked, room either side), a row or
--- a run whose nearest free seat is farther cannot beat it, and the
--- search ends or goes on to the next run: a part sold from the stage
--- outwards, as an on-sale sells it, costs a row or two.
+-- no accessible place beyond those asked, room either side), a row
+-- whose nearest seat is farther cannot beat it, and the search ends; a
+-- run whose nearest place is farther is passed over.
 CREATE OR REPLACE FUNCTION seats_best_block(p_show_id bigint,
         p_part smallint, p_count integer, p_accessible integer,
         p_channel_id bigint, p_categories smallint[], p_sections text[])
@@ -245,18 +213,15 @@ BEGIN
            AND EXISTS (SELECT 1 FROM seat_blocks k
                         WHERE k.show_id = f.show_id AND k.seat = f.seat);
     END IF;
-    -- rows by their nearest free seat (for a channel, whose kept seats
-    -- the rows' strings count as taken, by their nearest seat), rows
-    -- with none passed over
-    FOR r IN SELECT w.row_first, w.x, w.y, w.fx, w.fy, w.acc, w.free,
-                    CASE WHEN p_channel_id IS NULL THEN w.near_free
-                         ELSE w.near END AS near
+    -- rows nearest first; a row with no free seat is passed over (but
+    -- for a channel, whose kept seats the strings count as taken)
+    FOR r IN SELECT w.row_first, w.x, w.y, w.fx, w.fy, w.near, w.acc, w.free
                FROM seat_rows w
               WHERE w.show_id = p_show_id AND w.part = p_part
-                AND (w.near_free IS NOT NULL OR p_channel_id IS NOT NULL)
+                AND (strpos(w.free, '1') > 0 OR p_channel_id IS NOT NULL)
                 AND (p_categories IS NULL OR w.category = ANY (p_categories))
                 AND (p_sections IS NULL OR w.section = ANY (p_sections))
-              ORDER BY 8, w.row_first LOOP
+              ORDER BY w.near, w.row_first LOOP
         -- nothing farther beats a block of the best kind
         EXIT WHEN v_top AND r.near > b_d;
         v_scan := translate(r.free, '|', '0');

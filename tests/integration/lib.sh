@@ -136,8 +136,8 @@ available() {
 # seat_rows_stale SHOW: how many places of a seated show's rows
 # (seat_rows, which best available reads) say other than the tables:
 # a seat free or taken as seats_free() says for a buyer who is neither
-# a channel nor the admin, a place that is no seat '|', and each row's
-# nearest free seat its squared distance (NULL when none). 0 when exact.
+# a channel nor the admin, and a place that is no seat '|'. 0 when
+# exact.
 seat_rows_stale() {
     sql "WITH t AS (
              SELECT s.show_id, s.part, s.row_first, s.pos,
@@ -150,9 +150,6 @@ seat_rows_stale() {
                         CASE WHEN t.free THEN '1' ELSE '0' END)
               + (SELECT count(*) FROM seat_rows w
                   WHERE w.show_id = $1
-                    AND (length(replace(w.free, '|', ''))
-                         <> (SELECT count(*) FROM t WHERE t.row_first = w.row_first)
-                         OR w.near_free IS DISTINCT FROM
-                            (SELECT min(power(w.x + t.pos - w.fx, 2) + power(w.y - w.fy, 2))
-                               FROM t WHERE t.row_first = w.row_first AND t.free)))"
+                    AND length(replace(w.free, '|', ''))
+                        <> (SELECT count(*) FROM t WHERE t.row_first = w.row_first))"
 }
