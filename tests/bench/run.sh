@@ -128,21 +128,22 @@ printf '#include <stdio.h>\n#include <string.h>\n#include "db_exec.h"\n%s\n' \
          "$BUILD/libbooking.a" $(pkg-config --libs fcgi libpq json-c libsystemd)
 stmt=$("$STACK_DIR/booking-sql" booking_create)
 [ "$(grep -o '\$[0-9]*' <<<"$stmt" | sort -u | tr '\n' ' ')" \
-  = "$(seq 1 21 | sed 's/^/$/' | sort -u | tr '\n' ' ')" ] \
-    || { say "booking statement no longer takes \$1..\$21: $stmt"; exit 2; }
+  = "$(seq 1 22 | sed 's/^/$/' | sort -u | tr '\n' ' ')" ] \
+    || { say "booking statement no longer takes \$1..\$22: $stmt"; exit 2; }
 # bound as db_booking_run() binds a POST /book of 1 seat without a key,
 # from an anonymous client with LIMITS=off: no key ($1-$4), the show and
 # 1 seat, no hold, a new token's hash (random, as a real one is), no
 # sealed token, not the admin, the client and customer, no caps, no
 # channel, the extend settings, no legacy body (g: $3 is used twice),
-# no seats chosen, no best available (a show sold by count)
+# no seats chosen, no best available, no standing places (a show sold
+# by count)
 STMT=$(sed -e 's/\$1::/NULL::/g; s/\$2::/NULL::/g; s/\$3::/NULL::/g; s/\$4::/NULL::/g' \
            -e 's/\$5::/:show::/g; s/\$6::/1::/g; s/\$7::/NULL::/g' \
            -e "s/\\\$8::bytea/sha256(random()::text::bytea)/g; s/\\\$9::/NULL::/g" \
            -e "s/\\\$10::/'f'::/g; s/\\\$11::/'addr 127.0.0.1'::/g; s/\\\$12::/'addr 127.0.0.1'::/g" \
            -e 's/\$13::/NULL::/g; s/\$14::/NULL::/g; s/\$15::/NULL::/g; s/\$16::/NULL::/g' \
            -e 's/\$17::/900::/g; s/\$18::/5::/g; s/\$19::/NULL::/g' \
-           -e 's/\$20::/NULL::/g; s/\$21::/NULL::/g' <<<"$stmt") \
+           -e 's/\$20::/NULL::/g; s/\$21::/NULL::/g; s/\$22::/NULL::/g' <<<"$stmt") \
     awk '$0 == "BOOKING_CREATE;" { print ENVIRON["STMT"] ";"; next } { print }' \
     tests/bench/ceiling.sql >"$STACK_DIR/ceiling.sql"
 # The list's ceiling: the first-page statement as GET /shows?limit=1000
