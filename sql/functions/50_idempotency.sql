@@ -258,7 +258,11 @@ BEGIN
     r := k.r;
     replayed := k.replayed;
     token_box := k.token_box;
-    IF (r).id IS NOT NULL THEN
+    -- A booking by count (a show sold by count: a seated one refuses it)
+    -- has no seats nor places to read: the hot path skips both reads.
+    IF (r).id IS NOT NULL
+       AND (p_op <> 'book' OR p_seats IS NOT NULL OR p_best IS NOT NULL
+            OR p_standing IS NOT NULL) THEN
         SELECT s.labels, s.price INTO seat_labels, price
           FROM booking_seats((r).id) s;
         SELECT t.places, t.price INTO standing, v_price
