@@ -3,55 +3,334 @@
 -- (60_seating.sql) does. Lock order, as everywhere: parts in ascending
 -- order when waiting, then booking rows.
 
+-- Show p_show_id's rows as best available reads them (seat_rows,
+-- migration 023), for those of its parts that have none yet: written
+-- from the tables when the show's parts are made (seat_rows_created()),
+-- or for a show made before 023 by the first best available that takes
+-- the slow path (seats_search()), and kept by seat_rows_changed() from
+-- then on. Each row's free places are seats_free()'s for a buyer who is
+-- neither a channel nor the admin; its geometry the layout's, as
+-- seats_create() computes seats.dist from it. The caller holds every
+-- part of the show, or made it, so no seat changes meanwhile.
+CREATE OR REPLACE FUNCTION seat_rows_build(p_show_id bigint)
+RETURNS void LANGUAGE sql AS $$
+    WITH st AS (        -- the seats, each with the places before it that
+        SELECT s.part, s.row_first, s.pos, s.category,    -- are not seats
+               s.accessible, split_part(s.label, '-', 1) AS section,
+               repeat('|', s.pos - 1 - coalesce(lag(s.pos) OVER (
+                   PARTITION BY s.row_first ORDER BY s.pos), -1)) AS gap,
+               f.seat IS NOT NULL AS free
+          FROM seats s
+          LEFT JOIN seats_free(p_show_id, NULL, false, NULL, NULL) f
+                 ON f.seat = s.seat
+         WHERE s.show_id = p_show_id
+           AND NOT EXISTS (SELECT 1 FROM seat_rows w
+                            WHERE w.show_id = p_show_id AND w.part = s.part)
+    ), w AS (
+        SELECT t.part, t.row_first, min(t.section) AS section,
+               min(t.category) AS category, array_agg(t.pos) AS places,
+               CASE WHEN bool_or(t.accessible) THEN
+                   string_agg(translate(t.gap, '|', '-')
+                              || CASE WHEN t.accessible THEN 'a' ELSE '-' END,
+                              '' ORDER BY t.pos) END AS acc,
+               string_agg(t.gap || CASE WHEN t.free THEN '1' ELSE '0' END,
+                          '' ORDER BY t.pos) AS free
+          FROM st t GROUP BY t.part, t.row_first
+    ), lay AS MATERIALIZED (     -- the layout read once, not a row
+        SELECT (g.layout->'focal_point'->>'x')::double precision AS fx,
+               (g.layout->'focal_point'->>'y')::double precision AS fy,
+               g.layout->'sections' AS sections
+          FROM show_seating g WHERE g.show_id = p_show_id
+    ), geo AS (
+        SELECT w.*, (r.rw->>'x')::double precision AS x,
+               (r.rw->>'y')::double precision AS y, l.fx, l.fy
+          FROM lay l, jsonb_array_elements(l.sections) s(sec),
+               jsonb_array_elements(s.sec->'rows') r(rw), w
+         WHERE w.row_first = (r.rw->>'first')::integer
+    )
+    INSERT INTO seat_rows (show_id, part, row_first, section, category, x,
+                           y, fx, fy, near, acc, free)
+    SELECT p_show_id, g.part, g.row_first, g.section, g.category, g.x, g.y,
+           g.fx, g.fy,
+           (SELECT min(power(g.x + p - g.fx, 2) + power(g.y - g.fy, 2))
+              FROM unnest(g.places) p),
+           g.acc, g.free
+      FROM geo g
+    ON CONFLICT DO NOTHING;
+$$;
+
+-- Statement trigger on show_parts, its rows of the statement as the
+-- transition table "created": a seated show's rows written once its
+-- parts are made (seats_create(); its parts have a rank, a general
+-- admission show's and a standing area's none), in the transaction
+-- that makes the show, so before anyone can book it. About a tenth of
+-- a second for the 20 000 seats of make bench's hall.
+CREATE OR REPLACE FUNCTION seat_rows_created() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM seat_rows_build(c.show_id)
+       FROM (SELECT DISTINCT show_id FROM created
+              WHERE rank IS NOT NULL) c;
+    RETURN NULL;
+END;
+$$;
+
+-- p_free with the place p_places[i] (from 0) marked substr(p_marks, i, 1).
+CREATE OR REPLACE FUNCTION seat_rows_mark(p_free text, p_places integer[],
+        p_marks text)
+RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    v text := p_free;
+BEGIN
+    FOR i IN 1 .. coalesce(cardinality(p_places), 0) LOOP
+        v := overlay(v PLACING substr(p_marks, i, 1)
+                     FROM p_places[i] + 1 FOR 1);
+    END LOOP;
+    RETURN v;
+END;
+$$;
+
+-- Statement trigger on seat_assignments and seat_blocks, their rows of
+-- the statement as the transition table "changed": each seat changed
+-- is marked again in its row's string (when the row is written yet). A
+-- seat assigned or blocked is taken (the trigger's argument, '0': no
+-- buyer but a channel or the admin may have it); a seat given back or
+-- unblocked is marked as seats_free() now says, asked of the tables
+-- rather than inferred from the change, so that a seat given back while
+-- blocked stays taken. The functions that change these tables hold the
+-- seats' parts (docs/seating.md), so no two transactions mark one row
+-- at once.
+CREATE OR REPLACE FUNCTION seat_rows_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_NARGS > 0 THEN
+        UPDATE seat_rows w
+           SET free = seat_rows_mark(w.free, c.places, c.marks)
+          FROM (SELECT s.show_id, s.part, s.row_first,
+                       array_agg(s.pos) AS places,
+                       repeat(TG_ARGV[0], count(*)::integer) AS marks
+                  FROM changed ch
+                  JOIN seats s ON s.show_id = ch.show_id AND s.seat = ch.seat
+                 GROUP BY s.show_id, s.part, s.row_first) c
+         WHERE w.show_id = c.show_id AND w.part = c.part
+           AND w.row_first = c.row_first;
+        RETURN NULL;
+    END IF;
+    UPDATE seat_rows w SET free = seat_rows_mark(w.free, c.places, c.marks)
+      FROM (SELECT s.show_id, s.part, s.row_first,
+                   array_agg(s.pos ORDER BY s.pos) AS places,
+                   string_agg(CASE WHEN EXISTS (
+                                  SELECT 1 FROM seats_free(s.show_id, NULL,
+                                                           false, NULL, NULL) f
+                                   WHERE f.seat = s.seat)
+                              THEN '1' ELSE '0' END, '' ORDER BY s.pos)
+                       AS marks
+              FROM (SELECT DISTINCT show_id, seat FROM changed) ch
+              JOIN seats s ON s.show_id = ch.show_id AND s.seat = ch.seat
+             GROUP BY s.show_id, s.part, s.row_first) c
+     WHERE w.show_id = c.show_id AND w.part = c.part
+       AND w.row_first = c.row_first;
+    RETURN NULL;
+END;
+$$;
+
 -- The best p_count free seats together in part p_part: in one row, next
 -- to each other (never across an aisle), at least p_accessible of them
 -- accessible places; leaving no single seat alone where the row allows,
 -- then taking as few accessible places beyond those asked for as it can
 -- (they stay for who needs them), then leaving either side room for
 -- whole blocks of the same size (so that pairs sold one after the other
--- fill a row), then nearest the focal point; of the seats free to the
--- buyer (seats_free(): channel p_channel_id's kept seats are) of the
+-- fill a row), then nearest the focal point (the block's middle seat's
+-- distance), then first in seat order; of the seats free to the buyer
+-- (seats_free(): channel p_channel_id's kept seats are) of the
 -- categories and sections asked (NULL: any). A seat a lapsed hold still
 -- has is not free here (the slow path releases such holds). The seats,
--- or NULL. A run without an accessible place costs no count of them:
--- the on-sale's hot path.
+-- or NULL. The caller holds the part's lock. The part's rows must be
+-- written (seat_rows_build()): a show's are, all or none.
+--
+-- Its cost, the on-sale's hot path: the part's rows (seat_rows), one
+-- string of free places each, nearest row first, not the part's
+-- thousand seats and their bookings. A row's runs of free places are
+-- found with strpos. Along a row the distance grows on either side of
+-- the place nearest the focal point, so in a run without an accessible
+-- place (none asked for) only the blocks nearest it of each kind can be
+-- best: in a run whose length is a multiple of the block's, the blocks
+-- leaving room either side start every p_count places and leave no
+-- orphan, and the best is one of the two nearest; in another, no block
+-- leaves room, two at most leave an orphan, and the best is within two
+-- places of the nearest. A run with an accessible place has each of its
+-- blocks looked at. Once a block of the best kind is found (no orphan,
+-- no accessible place beyond those asked, room either side), a row
+-- whose nearest seat is farther cannot beat it, and the search ends; a
+-- run whose nearest place is farther is passed over.
 CREATE OR REPLACE FUNCTION seats_best_block(p_show_id bigint,
         p_part smallint, p_count integer, p_accessible integer,
         p_channel_id bigint, p_categories smallint[], p_sections text[])
-RETURNS integer[] LANGUAGE sql STABLE AS $$
-    WITH free AS (
-        SELECT s.seat, s.row_first, s.pos, s.dist, s.accessible,
-               s.pos - row_number() OVER (PARTITION BY s.row_first
-                                          ORDER BY s.pos) AS island
+RETURNS integer[] LANGUAGE plpgsql AS $$
+DECLARE
+    c        integer := p_count;
+    h        integer := p_count / 2;    -- the middle seat, from the first
+    r        record;
+    v_kept_r integer[];     -- a channel's kept seats free to it: row,
+    v_kept_p integer[];     -- place
+    v_scan   text;          -- the row's places, '1' free, '0' not
+    v_len    integer;
+    v_dy2    float8;
+    v_at     integer;       -- where the scan of the row goes on
+    v_st     integer;       -- a run: its first place (from 1), length
+    v_n      integer;
+    v_lmax   integer;       -- a block starts at place v_st - 1 + l,
+    v_lo     integer;       -- 0 <= l <= v_lmax; those looked at, v_lo
+    v_hi     integer;       -- to v_hi
+    v_accs   boolean;       -- the run has an accessible place
+    t        float8;        -- l of the block centred on the focal point
+    l        integer;
+    a        integer;
+    o        boolean;
+    nr       boolean;
+    d        float8;        -- a block's middle seat's squared distance,
+    d2       float8;        -- as seats_create() computes seats.dist
+    -- the best block yet: orphan, accessible places, no room, squared
+    -- distance, row, first place; its row's places
+    b_o      boolean;
+    b_a      integer;
+    b_nr     boolean;
+    b_d      float8;
+    b_row    integer;
+    b_p      integer;
+    b_free   text;
+    v_top    boolean := false;  -- the best yet is of the best kind
+    v_s0     integer;
+    v_seats  integer[] := '{}';
+BEGIN
+    -- A channel also buys the seats kept for it: free to it, taken in the
+    -- rows' strings.
+    IF p_channel_id IS NOT NULL THEN
+        SELECT array_agg(f.row_first), array_agg(f.pos)
+          INTO v_kept_r, v_kept_p
           FROM seats_free(p_show_id, p_channel_id, false, p_categories,
-                          p_sections) s
-         WHERE s.part = p_part
-    ), runs AS (
-        -- a run's accessible places, by place (none: NULL, no array)
-        SELECT array_agg(seat ORDER BY pos) AS seats,
-               array_agg(dist ORDER BY pos) AS dists, min(pos) AS pos0,
-               array_agg(pos) FILTER (WHERE accessible) AS accs,
-               count(*)::integer AS n
-          FROM free GROUP BY row_first, island
-        HAVING count(*) >= p_count
-    ), blocks AS (
-        SELECT r.seats[k:k + p_count - 1] AS seats,
-               CASE WHEN r.accs IS NULL THEN 0
-                    ELSE (SELECT count(*) FROM unnest(r.accs) a
-                           WHERE a BETWEEN r.pos0 + k - 1
-                                       AND r.pos0 + k + p_count - 2)::integer
-                    END AS acc,
-               (k = 2 OR r.n - (k + p_count - 1) = 1) AS orphan,
-               -- what is left either side fits more blocks of this size
-               ((k - 1) % p_count <> 0
-                OR (r.n - (k + p_count - 1)) % p_count <> 0) AS no_room,
-               r.dists[k + p_count / 2] AS dist
-          FROM runs r, generate_series(1, r.n - p_count + 1) k
-    )
-    SELECT b.seats FROM blocks b
-     WHERE b.acc >= p_accessible
-     ORDER BY b.orphan, b.acc, b.no_room, b.dist
-     LIMIT 1;
+                          p_sections) f
+         WHERE f.part = p_part
+           AND EXISTS (SELECT 1 FROM seat_blocks k
+                        WHERE k.show_id = f.show_id AND k.seat = f.seat);
+    END IF;
+    -- rows nearest first; a row with no free seat is passed over (but
+    -- for a channel, whose kept seats the strings count as taken)
+    FOR r IN SELECT w.row_first, w.x, w.y, w.fx, w.fy, w.near, w.acc, w.free
+               FROM seat_rows w
+              WHERE w.show_id = p_show_id AND w.part = p_part
+                AND (strpos(w.free, '1') > 0 OR p_channel_id IS NOT NULL)
+                AND (p_categories IS NULL OR w.category = ANY (p_categories))
+                AND (p_sections IS NULL OR w.section = ANY (p_sections))
+              ORDER BY w.near, w.row_first LOOP
+        -- nothing farther beats a block of the best kind
+        EXIT WHEN v_top AND r.near > b_d;
+        v_scan := translate(r.free, '|', '0');
+        IF v_kept_r IS NOT NULL THEN
+            FOR i IN 1 .. cardinality(v_kept_r) LOOP
+                IF v_kept_r[i] = r.row_first THEN
+                    v_scan := overlay(v_scan PLACING '1'
+                                      FROM v_kept_p[i] + 1 FOR 1);
+                END IF;
+            END LOOP;
+        END IF;
+        v_len := length(v_scan);
+        v_dy2 := power(r.y - r.fy, 2);
+        v_at := 1;
+        LOOP
+            -- the next run of free places: v_n from v_st
+            v_st := strpos(substr(v_scan, v_at), '1');
+            EXIT WHEN v_st = 0;
+            v_st := v_at + v_st - 1;
+            v_n := strpos(substr(v_scan, v_st), '0');
+            v_n := CASE WHEN v_n = 0 THEN v_len - v_st + 1 ELSE v_n - 1 END;
+            v_at := v_st + v_n;
+            CONTINUE WHEN v_n < c;
+            v_lmax := v_n - c;
+            v_accs := r.acc IS NOT NULL
+                      AND strpos(substr(r.acc, v_st, v_n), 'a') > 0;
+            CONTINUE WHEN NOT v_accs AND p_accessible > 0;
+            -- the l of the block whose middle seat is nearest the focal
+            -- point's x
+            t := r.fx - r.x - (v_st - 1) - h;
+            IF NOT v_accs AND c >= 2 AND v_n % c = 0 THEN
+                -- of the best kind (p_accessible is 0): the nearer of
+                -- the two nearest the focal point, every c places
+                l := least(greatest(c * floor(t / c)::integer, 0), v_lmax);
+                d := power(r.x + (v_st - 1 + l + h) - r.fx, 2) + v_dy2;
+                IF l < v_lmax THEN
+                    d2 := power(r.x + (v_st - 1 + l + c + h) - r.fx, 2)
+                          + v_dy2;
+                    IF d2 < d THEN
+                        l := l + c;
+                        d := d2;
+                    END IF;
+                END IF;
+                IF NOT v_top
+                   OR (d, r.row_first, v_st - 1 + l) < (b_d, b_row, b_p) THEN
+                    b_o := false;
+                    b_a := 0;
+                    b_nr := false;
+                    b_d := d;
+                    b_row := r.row_first;
+                    b_p := v_st - 1 + l;
+                    b_free := r.free;
+                    v_top := true;
+                END IF;
+                CONTINUE;
+            END IF;
+            -- nor does a run whose every middle seat is farther
+            CONTINUE WHEN v_top
+                AND power(r.x + least(greatest(round(r.fx - r.x)::integer,
+                                               v_st - 1 + h),
+                                      v_st - 1 + v_lmax + h)
+                          - r.fx, 2) + v_dy2 > b_d;
+            IF v_accs THEN
+                v_lo := 0;
+                v_hi := v_lmax;
+            ELSE
+                -- no block leaves room either side: the nearest that
+                -- leaves no orphan (one of 2 places at most may) or the
+                -- nearest, within 2 of it
+                l := least(greatest(round(t)::integer, 0), v_lmax);
+                v_lo := greatest(l - 2, 0);
+                v_hi := least(l + 2, v_lmax);
+            END IF;
+            FOR l IN v_lo .. v_hi LOOP
+                a := CASE WHEN v_accs
+                          THEN c - length(replace(substr(r.acc, v_st + l, c),
+                                                  'a', ''))
+                          ELSE 0 END;
+                CONTINUE WHEN a < p_accessible;
+                o := l = 1 OR v_lmax - l = 1;
+                nr := l % c <> 0 OR (v_lmax - l) % c <> 0;
+                d := power(r.x + (v_st - 1 + l + h) - r.fx, 2) + v_dy2;
+                IF b_row IS NULL
+                   OR (o, a, nr, d, r.row_first, v_st - 1 + l)
+                      < (b_o, b_a, b_nr, b_d, b_row, b_p) THEN
+                    b_o := o;
+                    b_a := a;
+                    b_nr := nr;
+                    b_d := d;
+                    b_row := r.row_first;
+                    b_p := v_st - 1 + l;
+                    b_free := r.free;
+                    v_top := NOT o AND a = p_accessible AND NOT nr;
+                END IF;
+            END LOOP;
+        END LOOP;
+    END LOOP;
+    IF b_row IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- the block's first seat: as many after the row's first as there
+    -- are seats (not aisles) before its place
+    v_s0 := b_row + length(replace(substr(b_free, 1, b_p), '|', ''));
+    FOR i IN 0 .. c - 1 LOOP
+        v_seats := v_seats || (v_s0 + i);
+    END LOOP;
+    RETURN v_seats;
+END;
 $$;
 
 -- The p_count free seats nearest the focal point, together or not, in
@@ -82,13 +361,18 @@ $$;
 -- The parts of show p_show_id that may hold p_count seats for the
 -- buyer, nearest seat first (rank): those with as many free by count,
 -- or every part for a channel, whose kept seats the count leaves out.
+-- Parts of seats only: a standing area's part (63_standing.sql) has no
+-- seat, and no rank. (PL/pgSQL: every best available asks, and a SQL
+-- function's body would be parsed and planned again each time.)
 CREATE OR REPLACE FUNCTION seats_parts(p_show_id bigint, p_count integer,
         p_channel_id bigint)
-RETURNS smallint[] LANGUAGE sql STABLE AS $$
-    SELECT coalesce(array_agg(part ORDER BY rank, part), '{}')
-      FROM show_parts
-     WHERE show_id = p_show_id
-       AND (total - booked >= p_count OR p_channel_id IS NOT NULL);
+RETURNS smallint[] LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT coalesce(array_agg(part ORDER BY rank, part), '{}')
+              FROM show_parts
+             WHERE show_id = p_show_id AND rank IS NOT NULL
+               AND (total - booked >= p_count OR p_channel_id IS NOT NULL));
+END;
 $$;
 
 -- Show p_show_id's rows in seat order, from the layout: each one's
@@ -277,17 +561,26 @@ $$;
 -- consecutive rows of one section in one part, nobody alone
 -- (seats_stacked()); then, unless p_together, 4, the nearest seats of
 -- one part, and 5, the nearest seats of the show, across parts and
--- sections. The parts by rank at each step. The seats, or NULL.
+-- sections. The parts by rank at each step. The seats, or NULL. First,
+-- the rows of parts that have none are written (seat_rows_build(): the
+-- first slow path of a show writes them all), so not STABLE.
 CREATE OR REPLACE FUNCTION seats_search(p_show_id bigint, p_count integer,
         p_accessible integer, p_together boolean, p_channel_id bigint,
         p_categories smallint[], p_sections text[])
-RETURNS integer[] LANGUAGE plpgsql STABLE AS $$
+RETURNS integer[] LANGUAGE plpgsql AS $$
 DECLARE
     v_parts smallint[] := seats_parts(p_show_id, p_count, p_channel_id);
     v_part  smallint;
     v_rows  seat_row[];
     v       integer[];
 BEGIN
+    IF EXISTS (SELECT 1 FROM show_parts p
+                WHERE p.show_id = p_show_id AND p.rank IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM seat_rows w
+                                   WHERE w.show_id = p.show_id
+                                     AND w.part = p.part)) THEN
+        PERFORM seat_rows_build(p_show_id);
+    END IF;
     -- too few accessible places free: no step can find them
     IF p_accessible > 0
        AND (SELECT count(*) FROM seats_free(p_show_id, p_channel_id, false,
@@ -331,32 +624,38 @@ BEGIN
 END;
 $$;
 
--- Part p_part, if nobody holds it and it has p_count free seats (or
--- the buyer is a channel, whose kept seats its count leaves out), and
--- the best block in it: the seats, its lock kept; else NULL, with no
--- lock kept (the subtransaction is rolled back).
+-- The first part of show p_show_id by rank, not among p_tried, that
+-- nobody holds and that has p_count free seats (every part, for a
+-- channel, whose kept seats its count leaves out), taken without
+-- waiting (SKIP LOCKED), and the best block in it (seats_best_block()):
+-- part and seats, its lock kept. seats NULL when that part has no
+-- block, its lock given back (the subtransaction is rolled back): the
+-- caller tries the next. part NULL when no part is left to try. One
+-- statement finds the part, however many rivals hold the parts before
+-- it. A show made before migration 023 has no rows yet (seat_rows), so
+-- no block here: the slow path writes them.
 CREATE OR REPLACE FUNCTION seats_take_block(p_show_id bigint,
-        p_part smallint, p_count integer, p_accessible integer,
-        p_channel_id bigint, p_categories smallint[], p_sections text[])
-RETURNS integer[] LANGUAGE plpgsql AS $$
-DECLARE
-    v integer[];
+        p_tried smallint[], p_count integer, p_accessible integer,
+        p_channel_id bigint, p_categories smallint[], p_sections text[],
+        OUT part smallint, OUT seats integer[])
+LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM show_parts
-     WHERE show_id = p_show_id AND part = p_part
-       AND (total - booked >= p_count OR p_channel_id IS NOT NULL)
+    SELECT p.part INTO part FROM show_parts p
+     WHERE p.show_id = p_show_id AND p.rank IS NOT NULL
+       AND (p.total - p.booked >= p_count OR p_channel_id IS NOT NULL)
+       AND NOT (p.part = ANY (p_tried))
+     ORDER BY p.rank, p.part LIMIT 1
        FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
+    IF part IS NULL THEN
+        RETURN;
+    END IF;
+    seats := seats_best_block(p_show_id, part, p_count, p_accessible,
+                              p_channel_id, p_categories, p_sections);
+    IF seats IS NULL THEN
         RAISE SQLSTATE 'BK001';
     END IF;
-    v := seats_best_block(p_show_id, p_part, p_count, p_accessible,
-                          p_channel_id, p_categories, p_sections);
-    IF v IS NULL THEN
-        RAISE SQLSTATE 'BK001';
-    END IF;
-    RETURN v;
 EXCEPTION WHEN SQLSTATE 'BK001' THEN
-    RETURN NULL;
+    NULL;           -- the variables keep their values: part is set
 END;
 $$;
 
@@ -389,7 +688,8 @@ DECLARE
     v_acc      integer := coalesce((p_spec->>'accessible')::integer, 0);
     v_cats     smallint[];
     v_secs     text[];
-    v_part     smallint;
+    v_take     record;         -- seats_take_block(): part, seats
+    v_tried    smallint[] := '{}';
     v_seats    integer[];
     v_status   text := CASE WHEN p_hold_seconds IS NULL THEN 'CONFIRMED'
                             ELSE 'PENDING' END;
@@ -417,11 +717,12 @@ BEGIN
           FROM jsonb_array_elements_text(p_spec->'sections') x;
     END IF;
 
-    FOREACH v_part IN ARRAY seats_parts(p_show_id, p_count, p_channel_id)
     LOOP
-        v_seats := seats_take_block(p_show_id, v_part, p_count, v_acc,
-                                    p_channel_id, v_cats, v_secs);
-        EXIT WHEN v_seats IS NOT NULL;
+        v_take := seats_take_block(p_show_id, v_tried, p_count, v_acc,
+                                   p_channel_id, v_cats, v_secs);
+        v_seats := v_take.seats;
+        EXIT WHEN v_take.part IS NULL OR v_seats IS NOT NULL;
+        v_tried := v_tried || v_take.part;
     END LOOP;
     IF v_seats IS NULL THEN
         PERFORM show_parts_lock(p_show_id);
@@ -455,3 +756,9 @@ DROP FUNCTION IF EXISTS seats_nearest(bigint, smallint[], integer,
     smallint[], text[]);
 DROP FUNCTION IF EXISTS seats_take_block(bigint, smallint, integer,
     smallint[], text[]);
+
+-- seats_take_block() of the previous release, a part at a time: called
+-- only by book_seats_best(), whose new definition replaces the old in
+-- the same transaction, so no caller is left.
+DROP FUNCTION IF EXISTS seats_take_block(bigint, smallint, integer,
+    integer, bigint, smallint[], text[]);

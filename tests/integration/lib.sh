@@ -132,3 +132,24 @@ counters() {
 available() {
     curl -s "$BASE_URL/shows/$1" | jq -r .available_seats
 }
+
+# seat_rows_stale SHOW: how many places of a seated show's rows
+# (seat_rows, which best available reads) say other than the tables:
+# a seat free or taken as seats_free() says for a buyer who is neither
+# a channel nor the admin, and a place that is no seat '|'. 0 when
+# exact.
+seat_rows_stale() {
+    sql "WITH t AS (
+             SELECT s.show_id, s.part, s.row_first, s.pos,
+                    EXISTS (SELECT 1 FROM seats_free($1, NULL, false, NULL, NULL) f
+                             WHERE f.seat = s.seat) AS free
+               FROM seats s WHERE s.show_id = $1)
+         SELECT (SELECT count(*) FROM t
+                   LEFT JOIN seat_rows w USING (show_id, part, row_first)
+                  WHERE substr(w.free, t.pos + 1, 1) IS DISTINCT FROM
+                        CASE WHEN t.free THEN '1' ELSE '0' END)
+              + (SELECT count(*) FROM seat_rows w
+                  WHERE w.show_id = $1
+                    AND length(replace(w.free, '|', ''))
+                        <> (SELECT count(*) FROM t WHERE t.row_first = w.row_first))"
+}

@@ -65,11 +65,18 @@ admin_post "{\"name\":\"Bad\",\"start_time\":\"$start\",\"seating\":{\"focal_poi
 check "a layout naming no such category: 400 invalid_seating at its path" \
     eq "$STATUS/$(jget .error)/$(jget .field)" "400/invalid_seating/seating.sections[0].rows[0].category"
 
+check "best available's rows (seat_rows) say what the tables say: every seat free but two" \
+    eq "$(seat_rows_stale "$show")" 0
+
 # A hold: held, then free the moment it lapses (HOLD_TTL_SECONDS is 3 in
-# make test), before any sweep; the next buyer takes its seats.
+# make test), before any sweep; the next buyer takes its seats. A second
+# hold lapses beside it and is left to the sweeper.
+post_json /book "{\"show_id\":$show,\"seats\":[\"Balcony-A-2\",\"Balcony-A-3\"],\"hold\":true}"
+swept=$(jget .booking.id)
 post_json /book "{\"show_id\":$show,\"seats\":[\"Circle-A-1\",\"Circle-A-2\",\"Circle-A-3\",\"Circle-A-4\"],\"hold\":true}"
 check "a hold of 4 seats: 201 PENDING" eq "$STATUS/$(jget .booking.status)" "201/PENDING"
 hold=$(jget .booking.id)
+check "the rows exact with the holds" eq "$(seat_rows_stale "$show")" 0
 circle=$(curl -s "$BASE_URL/shows/$show/seats" | jq -r '.layout.sections[1].rows[0].first')
 check "the map shows them held" eq "$(curl -s "$BASE_URL/shows/$show/seats" | jq -r ".states[$circle:$((circle + 4))]")" hhhh
 sleep 3.5
@@ -79,10 +86,16 @@ post_json /book "{\"show_id\":$show,\"seats\":[\"Circle-A-2\",\"Circle-A-3\"]}"
 check "another buyer books two of them: 201" eq "$STATUS" 201
 check "the lapsed hold was ended whole, its 4 seats given back first" \
     eq "$(sql "SELECT status || '/' || reason FROM bookings WHERE id = $hold")/$(sql "SELECT count(*) FROM seat_assignments WHERE booking_id = $hold")" "FAILED/expired/0"
+check "the rows exact: two of the 4 sold, two free again" eq "$(seat_rows_stale "$show")" 0
+DATABASE_URL=$APP_DATABASE_URL "$(cd "$(dirname "$0")/../.." && pwd)/$BUILD/booking-expire" >/dev/null 2>&1
+check "the sweeper ends the other lapsed hold; the rows exact" \
+    eq "$(sql "SELECT status || '/' || reason FROM bookings WHERE id = $swept")/$(seat_rows_stale "$show")" \
+    "FAILED/expired/0"
 
 post_json "/bookings/$b1/cancel" ""
 check "a cancel gives its seats back" \
     eq "$STATUS/$(curl -s "$BASE_URL/shows/$show/seats" | jq -r '.states[0:2]')" "200/ff"
+check "and the rows say so" eq "$(seat_rows_stale "$show")" 0
 req GET "/bookings/$b1"
 check "the booking still says which seats it had" eq "$(jget '.booking.seats | join(",")')" "Stalls-A-1,Stalls-A-2"
 
@@ -111,6 +124,7 @@ check "and each 201 holds its two seats" \
 check "the parts count exactly the seats assigned (none is blocked)" \
     eq "$(sql "SELECT sum(booked) FROM show_parts WHERE show_id = $show")" \
     "$(sql "SELECT count(*) FROM seat_assignments WHERE show_id = $show")"
+check "the rows exact after the race" eq "$(seat_rows_stale "$show")" 0
 check "the list of shows counts them too" \
     eq "$(curl -s "$BASE_URL/shows/$show" | jq -r .available_seats)" \
     "$(( 52 - $(sql "SELECT count(*) FROM seat_assignments WHERE show_id = $show") ))"
@@ -138,6 +152,8 @@ check "199 more at once, 16 at a time: all 201 (none refused before the end)" \
     eq "$(grep -c '^201$' "$TMP_T/best")/$(wc -l <"$TMP_T/best")" "199/199"
 check "every one of the 400 seats sold, each once" \
     eq "$(sql "SELECT count(*) || '/' || count(DISTINCT seat) FROM seat_assignments WHERE show_id = $big")" "400/400"
+check "and its rows say every seat taken" \
+    eq "$(seat_rows_stale "$big")/$(sql "SELECT count(*) FROM seat_rows WHERE show_id = $big AND free ~ '1'")" "0/0"
 check "every booking two seats beside each other: one row, places next to each other" \
     eq "$(sql "SELECT count(*) FROM bookings b
                  JOIN LATERAL (SELECT count(DISTINCT s.row_first) AS r_, max(s.pos) - min(s.pos) AS span

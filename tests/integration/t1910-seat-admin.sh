@@ -115,6 +115,8 @@ NO_TOKEN=1 post_json "/bookings/$cb/cancel" "" -H "$CH"
 check "the channel's booking cancelled: B-1 (unblocked meanwhile) is free, B-2 blocked again" \
     eq "$STATUS/$(state_of "$show" Hall-B-1)$(state_of "$show" Hall-B-2)/$(available "$show")" "200/fb/6"
 check "and the parts exact" parts_exact "$show"
+check "best available's rows (seat_rows) as the tables: blocks, a channel's sale, unblocks, a cancel" \
+    eq "$(seat_rows_stale "$show")" 0
 block "$show" '{"seats":["Hall-B-6"]}' unblock
 check "unblocking a seat that is not blocked changes nothing" \
     eq "$STATUS/$(jget '.seats[0].state')/$(available "$show")" "200/free/6"
@@ -153,6 +155,8 @@ check "once the hold lapsed: 200 blocked, the hold ended whole" \
 check "the parts exact after all of it" parts_exact "$show"
 check "the kept show's channel hold lapsed too: its seats blocked again, parts exact" \
     eq "$(curl -s "$BASE_URL/shows/$kept/seats" | jq -r .states)/$(parts_exact "$kept" && echo exact)" "ssbb/exact"
+check "the rows exact after the lapses, of both shows" \
+    eq "$(seat_rows_stale "$show")/$(seat_rows_stale "$kept")" 0/0
 
 # Assigning by hand: the admin books exactly the seats named, blocked
 # ones too, through POST /book's transaction and Idempotency-Key.
@@ -216,6 +220,8 @@ check "a show sold by count: 400 not_seated" eq "$STATUS/$(jget .error)" "400/no
 assign 999999999 '{"seats":["Hall-B-5"]}'
 check "an unknown show: 404 show_not_found" eq "$STATUS/$(jget .error)" "404/show_not_found"
 check "the parts exact after every refusal" parts_exact "$as"
+check "the rows exact after the assignments, the confirm and the cancel" \
+    eq "$(seat_rows_stale "$as")" 0
 
 # Best available's "accessible": that many of the seats are accessible
 # places, taking no more of them than asked where it can.
@@ -350,6 +356,8 @@ check "3 again: no part has 3 now, so the nearest of the show, across parts" \
     eq "$STATUS/$(sql "SELECT count(DISTINCT s.part) FROM bookings b, unnest(b.seats) x, seats s
                         WHERE b.id = $(jget .booking.id) AND s.show_id = b.show_id AND s.seat = x")" "201/2"
 check "the parts exact" parts_exact "$tp"
+check "the rows exact: a thousand seats blocked at once, two unblocked" \
+    eq "$(seat_rows_stale "$tp")" 0
 
 # Buyers of 4 together at once, in a hall of rows of 3 + 3 (an aisle):
 # no row holds 4, so every group is two rows of 2; all succeed while a
@@ -382,3 +390,90 @@ best "$nw" 4 '{}'
 check "no false 409: a 409 in the rush only if a 4 fits no more" \
     eq "$(grep -q '^409$' "$TMP_T/fours" && echo "$STATUS" || echo 409)" 409
 check "no deadlock, and the parts exact" eq "$(( $(deadlocks) - before ))/$(parts_exact "$nw" && echo exact)" "0/exact"
+check "and the rows exact" eq "$(seat_rows_stale "$nw")" 0
+
+# Best available reads each row's free places from seat_rows (kept by
+# triggers) and looks only at the blocks that can win: its choice must be
+# one that the ranking of docs/seating.md, written out as one query over
+# seats_free() that ranks every block of every run (as best available
+# did before), puts first. A hall of two parts, aisles, missing numbers,
+# accessible places, two categories and three sections, a focal point
+# half way between places (so that blocks tie); seats sold, held,
+# cancelled, blocked and kept for a channel; then every part, groups of
+# 1 to 6, 0 to 2 accessible places, a public buyer and the channel, any
+# seats, one category, two sections.
+rank='{"focal_point":{"x":22.5,"y":-2},
+ "categories":[{"name":"Stalls","colour":"#336699","price":100},{"name":"Circle","colour":"#993366","price":50}],
+ "sections":[
+  {"name":"Front","y":1,"rows":[{"names":"A-Q","seats":"1-12,15-40","category":"Stalls","gaps_after":[6,30],"accessible":[1,40]}]},
+  {"name":"Side","x":45,"y":3,"rows":[{"names":"1-20","seats":"1-21","category":"Circle","gaps_after":[7],"accessible":[11]}]},
+  {"name":"Back","x":5,"y":25,"rows":[{"names":"A-J","seats":"1-37","category":"Stalls","gaps_after":[18],"accessible":[1,2,36,37]}]}]}'
+admin_post "{\"name\":\"Ranking\",\"start_time\":\"$start\",\"seating\":$rank}"
+rk=$(jget .show.id)
+check "1436 seats in two parts" \
+    eq "$STATUS/$(jget .show.total_seats)/$(sql "SELECT count(*) FROM show_parts WHERE show_id = $rk")" "201/1436/2"
+labels() {  # labels A B M N: the seats whose group of A is drawn (N in M)
+    sql "SELECT string_agg('\"' || label || '\"', ',' ORDER BY seat) FROM seats
+          WHERE show_id = $rk AND ((seat / $1) * 7919 + $2) % $3 < $4"
+}
+post_json /admin/keys '{"name":"Ranking office"}' -H "$ADMIN"
+rcid=$(jget .key.id)
+block "$rk" "{\"seats\":[$(labels 2 11 97 6)]}" >/dev/null
+block "$rk" "{\"seats\":[$(labels 3 29 89 5)],\"channel\":$rcid}" >/dev/null
+for i in $(seq 1 40); do
+    post_json /book "{\"show_id\":$rk,\"seats\":[$(labels $((1 + i % 5)) $((i * 131)) 421 1)]$([ $((i % 3)) = 0 ] && echo ',"hold":true')}"
+    [ $((i % 5)) = 0 ] && [ "$STATUS" = 201 ] && post_json "/bookings/$(jget .booking.id)/cancel" ""
+done
+block "$rk" "{\"seats\":[$(labels 2 11 97 2)]}" unblock >/dev/null
+check "some seats sold, held, blocked and kept, the rows exact: $(sql "SELECT count(*) FROM seat_assignments WHERE show_id = $rk") assigned, $(sql "SELECT count(*) FROM seat_blocks WHERE show_id = $rk") blocked" \
+    eq "$(seat_rows_stale "$rk")" 0
+psql -X -q -t -A -v ON_ERROR_STOP=1 "$DATABASE_URL" >"$TMP_T/rank" 2>&1 <<SQL
+-- the ranking as one query: the key (orphan, accessible places, no
+-- room, distance) of the first block, or of block p_block
+CREATE FUNCTION pg_temp.ranked(p_block integer[], p_show_id bigint,
+        p_part smallint, p_count integer, p_accessible integer,
+        p_channel_id bigint, p_categories smallint[], p_sections text[])
+RETURNS text LANGUAGE sql STABLE AS \$\$
+    WITH free AS (
+        SELECT s.seat, s.row_first, s.pos, s.dist, s.accessible,
+               s.pos - row_number() OVER (PARTITION BY s.row_first
+                                          ORDER BY s.pos) AS island
+          FROM seats_free(p_show_id, p_channel_id, false, p_categories,
+                          p_sections) s
+         WHERE s.part = p_part
+    ), runs AS (
+        SELECT array_agg(seat ORDER BY pos) AS seats,
+               array_agg(dist ORDER BY pos) AS dists,
+               array_agg(accessible ORDER BY pos) AS accs,
+               count(*)::integer AS n
+          FROM free GROUP BY row_first, island
+        HAVING count(*) >= p_count
+    ), blocks AS (
+        SELECT r.seats[k:k + p_count - 1] AS seats,
+               (SELECT count(*) FROM unnest(r.accs[k:k + p_count - 1]) a
+                 WHERE a)::integer AS acc,
+               (k = 2 OR r.n - (k + p_count - 1) = 1) AS orphan,
+               ((k - 1) % p_count <> 0
+                OR (r.n - (k + p_count - 1)) % p_count <> 0) AS no_room,
+               r.dists[k + p_count / 2] AS dist
+          FROM runs r, generate_series(1, r.n - p_count + 1) k
+    )
+    SELECT concat_ws(',', b.orphan, b.acc, b.no_room, b.dist) FROM blocks b
+     WHERE b.acc >= p_accessible AND (p_block IS NULL OR b.seats = p_block)
+     ORDER BY b.orphan, b.acc, b.no_room, b.dist
+     LIMIT 1;
+\$\$;
+SELECT count(*), count(best), count(*) FILTER (WHERE best IS DISTINCT FROM got)
+  FROM (SELECT pg_temp.ranked(NULL, $rk, p::smallint, c, k, ch, cats, secs) AS best,
+               pg_temp.ranked(seats_best_block($rk, p::smallint, c, k, ch, cats, secs),
+                              $rk, p::smallint, c, k, ch, cats, secs) AS got
+          FROM generate_series(0, 1) p, generate_series(1, 6) c,
+               generate_series(0, 2) k,
+               unnest(ARRAY[NULL, $rcid]::bigint[]) ch,
+               (VALUES (NULL::smallint[], NULL::text[]), ('{1}', NULL),
+                       (NULL, '{Front,Back}')) f(cats, secs)
+         WHERE k <= c) t;
+SQL
+read -r n found differ < <(tr '|' ' ' <"$TMP_T/rank")
+check "best available's choice is the ranking's first in each of $n searches ($found with a block)" \
+    eq "${differ:-$(cat "$TMP_T/rank")}/$([ "${found:-0}" -gt 100 ] && echo many)" "0/many"
