@@ -314,6 +314,23 @@ BEGIN
 END;
 $$;
 
+-- Of the seats p_seats of show p_show_id, those not free to the buyer
+-- (seats_free(): channel p_channel_id's kept seats are, every blocked
+-- seat is to the admin), ascending; NULL when all are free. Judged after
+-- the caller has locked their parts (seats_lock()).
+CREATE OR REPLACE FUNCTION seats_taken(p_show_id bigint, p_seats integer[],
+        p_channel_id bigint, p_admin boolean)
+RETURNS integer[] LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT array_agg(x ORDER BY x)
+              FROM unnest(p_seats) x
+             WHERE x NOT IN (SELECT f.seat
+                               FROM seats_free(p_show_id, p_channel_id,
+                                               p_admin, NULL, NULL) f
+                              WHERE f.seat = ANY (p_seats)));
+END;
+$$;
+
 -- Book the seats labelled p_labels (all or nothing): CONFIRMED at once,
 -- or PENDING for p_hold_seconds, as book_seats() does for a count, with
 -- the same owners and caps. Outcomes besides book_seats()'s:
@@ -347,12 +364,7 @@ BEGIN
         RETURN booking_none('unknown_seats');
     END IF;
     PERFORM seats_lock(p_show_id, v_seats);
-    SELECT array_agg(x ORDER BY x) INTO v_taken
-      FROM unnest(v_seats) x
-     WHERE x NOT IN (SELECT f.seat
-                       FROM seats_free(p_show_id, p_channel_id, p_admin,
-                                       NULL, NULL) f
-                      WHERE f.seat = ANY (v_seats));
+    v_taken := seats_taken(p_show_id, v_seats, p_channel_id, p_admin);
     IF v_taken IS NOT NULL THEN
         v_status := 'FAILED';
         v_reason := 'seats_taken';

@@ -122,12 +122,7 @@ BEGIN
                + coalesce((SELECT sum(n) FROM unnest(v_places) n), 0)::integer;
 
     PERFORM seats_lock(p_show_id, v_seats, v_parts, v_places);
-    SELECT array_agg(x ORDER BY x) INTO v_taken
-      FROM unnest(v_seats) x
-     WHERE x NOT IN (SELECT f.seat
-                       FROM seats_free(p_show_id, p_channel_id, p_admin,
-                                       NULL, NULL) f
-                      WHERE f.seat = ANY (v_seats));
+    v_taken := seats_taken(p_show_id, v_seats, p_channel_id, p_admin);
     IF v_taken IS NOT NULL THEN
         RETURN seats_record(p_show_id, v_count, v_taken, false, 'FAILED',
                             p_hold_seconds, 'seats_taken', p_token_hash,
