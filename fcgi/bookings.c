@@ -81,6 +81,9 @@ static const struct book_reply book_replies[][BOOK_RESULTS] = {
         [BOOK_UNKNOWN_CATEGORY] = { 400, "unknown_category",
                              "a category in \"best_available\" is not "
                              "one of this show's" },
+        [BOOK_UNKNOWN_SECTION] = { 400, "unknown_section",
+                             "no section in \"best_available\" is one of "
+                             "this show's" },
         [BOOK_UNKNOWN_AREA] = { 400, "unknown_area",
                              "an area named in \"standing\" is not one of "
                              "this show's standing areas" },
@@ -264,6 +267,7 @@ bookings_reply(struct handler_ctx *ctx, enum book_op op, enum book_result r,
             r == BOOK_SEATS_REQUIRED ? "seat_count"
             : r == BOOK_NOT_SEATED || r == BOOK_UNKNOWN_SEATS ? "seats"
             : r == BOOK_UNKNOWN_CATEGORY ? "best_available.categories"
+            : r == BOOK_UNKNOWN_SECTION ? "best_available.sections"
             : r == BOOK_UNKNOWN_AREA || short_areas ? "standing"
             : NULL,
             short_areas ? "a standing area has fewer free places than "

@@ -68,6 +68,7 @@ enum book_result {
     BOOK_SEATS_REQUIRED,    /* a count on a seated show */
     BOOK_NOT_ADJACENT,  /* best available: seats free, no block of them */
     BOOK_UNKNOWN_CATEGORY,  /* best available: a category the show lacks */
+    BOOK_UNKNOWN_SECTION,   /* best available: no section of those named */
     BOOK_UNKNOWN_AREA,  /* standing: an area the show does not have */
     BOOK_UNKNOWN,       /* connection lost mid-call: may have committed */
     BOOK_DB_ERROR

@@ -105,6 +105,7 @@ static const struct {
     { "seats_required", BOOK_SEATS_REQUIRED },
     { "not_enough_adjacent", BOOK_NOT_ADJACENT },
     { "unknown_category", BOOK_UNKNOWN_CATEGORY },
+    { "unknown_section", BOOK_UNKNOWN_SECTION },
     { "unknown_area", BOOK_UNKNOWN_AREA },
     { "seat_limit", BOOK_SEAT_LIMIT },
     { "unauthorized", BOOK_UNAUTHORIZED },

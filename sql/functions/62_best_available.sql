@@ -715,6 +715,14 @@ BEGIN
     IF p_spec ? 'sections' THEN
         SELECT array_agg(x) INTO v_secs
           FROM jsonb_array_elements_text(p_spec->'sections') x;
+        -- a name the layout lacks is the client's mistake, as a category
+        -- is: answered at once, not searched for and refused as sold out
+        IF NOT EXISTS (SELECT 1 FROM show_seating g,
+                              jsonb_array_elements(g.layout->'sections') c
+                        WHERE g.show_id = p_show_id
+                          AND c->>'name' = ANY (v_secs)) THEN
+            RETURN booking_none('unknown_section');
+        END IF;
     END IF;
 
     LOOP

@@ -190,3 +190,12 @@ check "best available of 4 there: the front row, beside each other up to the ais
 post_json /book "{\"show_id\":$show,\"seat_count\":1001,\"best_available\":{}}"
 check "best available of 1001 seats: 400 invalid_value, field seat_count" \
     eq "$STATUS/$(jget .error)/$(jget .field)" "400/invalid_value/seat_count"
+
+# A section the show does not have is the client's mistake, as a
+# category is: 400 at once, nothing recorded, no search.
+n_before=$(sql "SELECT count(*) FROM bookings WHERE show_id = $show")
+post_json /book "{\"show_id\":$show,\"seat_count\":2,\"best_available\":{\"sections\":[\"Nowhere\"]}}"
+check "best available in a section the show lacks: 400 unknown_section, field best_available.sections" \
+    eq "$STATUS/$(jget .error)/$(jget .field)" "400/unknown_section/best_available.sections"
+check "... and nothing recorded" \
+    eq "$(sql "SELECT count(*) FROM bookings WHERE show_id = $show")" "$n_before"
