@@ -22,14 +22,17 @@ set -euo pipefail
 # seat map: libnginx-mod-nchan, nginx's push module, holds the browsers'
 #        live connections (EventSource) and relays the seat changes that
 #        booking-events publishes; chromium is the headless browser
-#        the seat map page's test drives (playwright-core, tests/browser)
+#        the seat map page's test drives (playwright-core, tests/browser),
+#        fonts-dejavu-core a font for it: chromium only recommends one,
+#        and without any, playwright's screenshot waits for fonts for
+#        ever (a fresh root's t1930 ran out of time there)
 # deadlines: nftables brings nft, which cuts the network between the
 #        workers and PostgreSQL in make test-deadlines' netcut scenario
 #        (the database in a network namespace of its own)
 PKGS=(gcc libc6-dev make pkg-config libfcgi-dev libpq-dev libjson-c-dev libsystemd-dev
       libcmocka-dev nginx-light postgresql postgresql-client curl jq procps iproute2
       systemd wrk nodejs $(command -v npm >/dev/null 2>&1 || echo npm) ca-certificates
-      prometheus nftables libnginx-mod-nchan chromium
+      prometheus nftables libnginx-mod-nchan chromium fonts-dejavu-core
       "$@")
 
 missing=()
