@@ -109,7 +109,14 @@ $$;
 --                alone (p_seat_count counts both), or NULL
 -- replayed: r is the stored result of an earlier request with the key;
 -- token_box is then what that request stored.
-CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
+-- seat_labels, price, standing: a booking of seats or standing places
+-- (made now or replayed), its seats' labels ([] for places alone), its
+-- places, and its price in all; NULL for a booking by count.
+--
+-- One PL/pgSQL function, not one that wraps another: every layer costs
+-- a booking its own executor run and the set-up of its expressions,
+-- which PL/pgSQL makes again in every transaction (issue 18).
+CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         p_request text, p_op text, p_id bigint, p_seat_count integer,
         p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
         p_admin boolean, p_client text, p_customer text,
@@ -118,7 +125,8 @@ CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
         p_hold_max_seconds integer, p_hold_max_extends integer,
         p_legacy_request text, p_seats text[], p_best jsonb,
         p_standing jsonb,
-        OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
+        OUT r booking_row, OUT replayed boolean, OUT token_box bytea,
+        OUT seat_labels jsonb, OUT price bigint, OUT standing jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
     c          record;
@@ -131,6 +139,7 @@ DECLARE
     v_held     integer := p_max_held_seats;
     v_shards   integer := 1;
     v_shard    smallint;
+    v_price    bigint;
 BEGIN
     replayed := false;
     -- A channel's key: looked up on every request, so that a revoked
@@ -167,97 +176,77 @@ BEGIN
                 replayed := true;
             ELSE
                 r := booking_none('key_reused');
+                RETURN;
             END IF;
-            RETURN;
         END IF;
     END IF;
-    IF p_key IS NOT NULL THEN
+    IF p_key IS NOT NULL AND NOT replayed THEN
         SELECT * INTO c FROM idem_claim(p_key, p_request);
         IF NOT c.fresh AND c.same THEN
             r := c.booking;
             replayed := true;
             SELECT i.token_box INTO token_box FROM idempotency_keys i
              WHERE i.key = p_key;
-            RETURN;
         ELSIF NOT c.fresh THEN
             r := booking_none('key_reused');
             RETURN;
         END IF;
     END IF;
-    IF p_op = 'book' AND p_seat_count > ch.max_seats_per_booking THEN
-        v_limit := 'seat_limit';
-    ELSIF p_op = 'book' THEN
-        SELECT l.outcome, l.client_shard INTO v_limit, v_shard
-          FROM booking_limits(p_id, p_seat_count, p_hold_seconds, v_client,
-                              v_customer, v_holds, v_held, v_shards) l;
+    IF NOT replayed THEN
+        -- The caps (booking_limits()): a client's on its holds, the
+        -- show's per customer. A booking that no cap can concern (no
+        -- hold under caps, a show without its cap: most of an on-sale's
+        -- bookings) skips the call.
+        IF p_op = 'book' AND p_seat_count > ch.max_seats_per_booking THEN
+            v_limit := 'seat_limit';
+        ELSIF p_op = 'book'
+              AND ((p_hold_seconds IS NOT NULL AND v_client IS NOT NULL
+                    AND (v_holds IS NOT NULL OR v_held IS NOT NULL))
+                   OR (v_customer IS NOT NULL
+                       AND (SELECT max_seats_per_customer FROM shows
+                             WHERE id = p_id) IS NOT NULL)) THEN
+            SELECT l.outcome, l.client_shard INTO v_limit, v_shard
+              FROM booking_limits(p_id, p_seat_count, p_hold_seconds,
+                                  v_client, v_customer, v_holds, v_held,
+                                  v_shards) l;
+        END IF;
+        r := CASE
+            WHEN v_limit <> 'ok' THEN booking_none(v_limit)
+            WHEN p_op = 'book' AND p_standing IS NOT NULL
+                                  THEN book_standing(p_id, p_seats,
+                                       p_standing, p_hold_seconds,
+                                       p_token_hash, v_client, v_customer,
+                                       ch.id, p_customer_ref, v_shard,
+                                       p_admin)
+            WHEN p_op = 'book' AND p_best IS NOT NULL
+                                  THEN book_seats_best(p_id, p_seat_count,
+                                       p_best, p_hold_seconds, p_token_hash,
+                                       v_client, v_customer, ch.id,
+                                       p_customer_ref, v_shard)
+            WHEN p_op = 'book' AND p_seats IS NOT NULL
+                                  THEN book_seats_chosen(p_id, p_seats,
+                                       p_hold_seconds, p_token_hash,
+                                       v_client, v_customer, ch.id,
+                                       p_customer_ref, v_shard, p_admin)
+            WHEN p_op = 'book'    THEN book_seats(p_id, p_seat_count,
+                                       p_hold_seconds, p_token_hash,
+                                       v_client, v_customer, ch.id,
+                                       p_customer_ref, v_shard)
+            WHEN p_op = 'confirm' THEN confirm_booking(p_id, p_token_hash,
+                                       p_admin, ch.id)
+            WHEN p_op = 'cancel'  THEN cancel_booking(p_id, p_token_hash,
+                                       p_admin, ch.id)
+            WHEN p_op = 'extend'  THEN extend_hold(p_id, p_token_hash,
+                                       p_admin, ch.id, p_hold_seconds,
+                                       p_hold_max_seconds,
+                                       p_hold_max_extends)
+        END;
+        IF p_key IS NOT NULL THEN
+            UPDATE idempotency_keys i SET booking = r,
+                   token_box = p_token_box
+             WHERE i.key = p_key;
+        END IF;
     END IF;
-    r := CASE
-        WHEN v_limit <> 'ok' THEN booking_none(v_limit)
-        WHEN p_op = 'book' AND p_standing IS NOT NULL
-                              THEN book_standing(p_id, p_seats, p_standing,
-                                   p_hold_seconds, p_token_hash, v_client,
-                                   v_customer, ch.id, p_customer_ref,
-                                   v_shard, p_admin)
-        WHEN p_op = 'book' AND p_best IS NOT NULL
-                              THEN book_seats_best(p_id, p_seat_count,
-                                   p_best, p_hold_seconds, p_token_hash,
-                                   v_client, v_customer, ch.id,
-                                   p_customer_ref, v_shard)
-        WHEN p_op = 'book' AND p_seats IS NOT NULL
-                              THEN book_seats_chosen(p_id, p_seats,
-                                   p_hold_seconds, p_token_hash, v_client,
-                                   v_customer, ch.id, p_customer_ref,
-                                   v_shard, p_admin)
-        WHEN p_op = 'book'    THEN book_seats(p_id, p_seat_count,
-                                   p_hold_seconds, p_token_hash, v_client,
-                                   v_customer, ch.id, p_customer_ref,
-                                   v_shard)
-        WHEN p_op = 'confirm' THEN confirm_booking(p_id, p_token_hash,
-                                   p_admin, ch.id)
-        WHEN p_op = 'cancel'  THEN cancel_booking(p_id, p_token_hash,
-                                   p_admin, ch.id)
-        WHEN p_op = 'extend'  THEN extend_hold(p_id, p_token_hash, p_admin,
-                                   ch.id, p_hold_seconds, p_hold_max_seconds,
-                                   p_hold_max_extends)
-    END;
-    IF p_key IS NOT NULL THEN
-        UPDATE idempotency_keys i SET booking = r, token_box = p_token_box
-         WHERE i.key = p_key;
-    END IF;
-END;
-$$;
-
--- The worker's one statement: booking_run_core(), then, for a booking
--- of seats or standing places, their labels ([] for places alone), the
--- places, and their price in all (read in statements of their own,
--- which see the booking the first one made).
-CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
-        p_request text, p_op text, p_id bigint, p_seat_count integer,
-        p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
-        p_admin boolean, p_client text, p_customer text,
-        p_max_live_holds integer, p_max_held_seats integer,
-        p_channel_hash bytea, p_customer_ref text,
-        p_hold_max_seconds integer, p_hold_max_extends integer,
-        p_legacy_request text, p_seats text[], p_best jsonb,
-        p_standing jsonb,
-        OUT r booking_row, OUT replayed boolean, OUT token_box bytea,
-        OUT seat_labels jsonb, OUT price bigint, OUT standing jsonb)
-LANGUAGE plpgsql AS $$
-DECLARE
-    k record;
-    v_price bigint;
-BEGIN
-    SELECT * INTO k
-      FROM booking_run_core(p_key, p_legacy_key, p_request, p_op, p_id,
-                            p_seat_count, p_hold_seconds, p_token_hash,
-                            p_token_box, p_admin, p_client, p_customer,
-                            p_max_live_holds, p_max_held_seats,
-                            p_channel_hash, p_customer_ref,
-                            p_hold_max_seconds, p_hold_max_extends,
-                            p_legacy_request, p_seats, p_best, p_standing);
-    r := k.r;
-    replayed := k.replayed;
-    token_box := k.token_box;
     -- A booking by count (a show sold by count: a seated one refuses it)
     -- has no seats nor places to read: the hot path skips both reads.
     IF (r).id IS NOT NULL
@@ -311,22 +300,25 @@ CREATE OR REPLACE FUNCTION booking_run(p_key text, p_legacy_key text,
         OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
 LANGUAGE sql AS $$
     SELECT k.r, k.replayed, k.token_box
-      FROM booking_run_core(p_key, p_legacy_key, p_request, p_op, p_id,
-                            p_seat_count, p_hold_seconds, p_token_hash,
-                            p_token_box, p_admin, p_client, p_customer,
-                            p_max_live_holds, p_max_held_seats,
-                            p_channel_hash, p_customer_ref,
-                            p_hold_max_seconds, p_hold_max_extends,
-                            p_legacy_request, NULL, NULL, NULL) k;
+      FROM booking_run(p_key, p_legacy_key, p_request, p_op, p_id,
+                       p_seat_count, p_hold_seconds, p_token_hash,
+                       p_token_box, p_admin, p_client, p_customer,
+                       p_max_live_holds, p_max_held_seats, p_channel_hash,
+                       p_customer_ref, p_hold_max_seconds,
+                       p_hold_max_extends, p_legacy_request, NULL, NULL,
+                       NULL) k;
 $$;
 
--- booking_run_core() without p_standing: only the booking_run()s above
--- called it, and they call the new one from now on (workers call
--- booking_run() alone), so it goes in the transaction that replaces
--- them.
+-- booking_run_core(), with and without p_standing: only the
+-- booking_run()s above called it, and they call the one booking_run()
+-- from now on (workers call booking_run() alone), so both go in the
+-- transaction that replaces them.
 DROP FUNCTION IF EXISTS booking_run_core(text, text, text, text, bigint,
     integer, integer, bytea, bytea, boolean, text, text, integer, integer,
     bytea, text, integer, integer, text, text[], jsonb);
+DROP FUNCTION IF EXISTS booking_run_core(text, text, text, text, bigint,
+    integer, integer, bytea, bytea, boolean, text, text, integer, integer,
+    bytea, text, integer, integer, text, text[], jsonb, jsonb);
 
 -- POST /admin/show under an optional key: the show and its parts, and
 -- its cap of seats per customer (NULL: none); with p_layout, a seated
