@@ -30,6 +30,7 @@ mixed_wrk() {
 # req/s, errors and CPU per request; no percentiles, which do not add).
 bench_mixed() {
     local kind req acked=0 all=0 non=0 err=0 rps=0
+    sweep
     dl_start
     for kind in book show list; do mixed_wrk "$kind" "$WARM"; done
     wait "${BG_PIDS[@]}"

@@ -33,7 +33,7 @@ bench_table() {
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
          "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
     echo "stack: LIMITS=off (every per-client limit lifted; channel-holds runs under its channel's caps), nginx ${NGINX_WORKERS:-1} worker(s), booking-fcgi $nworkers workers" \
-         "(VmRSS min $rss_min kB, max $rss_max kB after the wrk runs), PostgreSQL $pg_version"
+         "(VmRSS min $rss_min kB, max $rss_max kB after the wrk runs), PostgreSQL $pg_version (booking-fcgi and pgbench by its unix socket)"
     echo "postgres: $pg_settings"
     echo "load: wrk -t2 -c$CONNS, ${SECS}s per scenario after ${WARM}s warm-up; measured ${ran}s"
     echo "cpu: µs of machine CPU per request over the measured window (/proc/stat, busy time of" \
