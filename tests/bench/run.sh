@@ -98,7 +98,8 @@ sql "WITH s AS (
             seats
        FROM (VALUES ('spread', 0, 1000, 500), ('hot', 2000, 1, 200000),
                     ('hot-holds', 3000, 1, 200000), ('ceiling-spread', 4000, 1000, 500),
-                    ('ceiling-hot', 6000, 1, 200000), ('holds-spread', 7000, 1000, 500))
+                    ('ceiling-hot', 6000, 1, 200000), ('holds-spread', 7000, 1000, 500),
+                    ('floor-sql', 9000, 1000, 500), ('floor-plpgsql', 10000, 1000, 500))
             AS k (kind, o, n, seats),
             generate_series(1, n) AS g
       ORDER BY o, g
@@ -112,7 +113,31 @@ while read -r kind first n; do
 done < <(sql "SELECT split_part(name, ' ', 2), min(id),
                      CASE WHEN max(id) - min(id) + 1 = count(*) THEN count(*) END
                 FROM shows GROUP BY 1")
-[ "${#FIRST[@]}" -eq 6 ] || { say "data load failed"; exit 2; }
+[ "${#FIRST[@]}" -eq 8 ] || { say "data load failed"; exit 2; }
+
+# floor-plpgsql's function, in a schema of the bench's own (this
+# database is thrown away with the run): the floor's statement in one
+# small PL/pgSQL function that reads the show, takes the seat from its
+# part, inserts the booking and returns its row, as book_seats() does
+# without the locked transaction's other steps.
+sql "CREATE SCHEMA bench;
+     GRANT USAGE ON SCHEMA bench TO booking_app;
+     CREATE FUNCTION bench.floor_book(p_show bigint, p_token_hash bytea)
+     RETURNS booking_row LANGUAGE plpgsql AS \$\$
+     DECLARE
+         v_start timestamptz;
+         b       bookings;
+     BEGIN
+         SELECT start_time INTO v_start FROM shows WHERE id = p_show;
+         UPDATE show_parts SET booked = booked + 1
+          WHERE show_id = p_show AND part = 0;
+         INSERT INTO bookings (show_id, seat_count, status, parts,
+                               part_seats, token_hash)
+         VALUES (p_show, 1, 'CONFIRMED', '{0}', '{1}', p_token_hash)
+         RETURNING * INTO b;
+         RETURN booking_view('ok', b);
+     END
+     \$\$" >/dev/null
 
 # --- The ceiling's SQL: the worker's own statement, not a copy ---------
 # A program linked with the worker's own database layer prints a
@@ -215,11 +240,12 @@ bench_wrk() {
 }
 
 # bench_pgbench NAME SCRIPT [FIRST COUNT]: a ceiling, 64 clients like
-# wrk; p50/p99 from pgbench's per-transaction log. Fills the row and
-# ACKED.
+# wrk (PGBENCH_CLIENTS: other than 64); p50/p99 from pgbench's
+# per-transaction log. Fills the row and ACKED.
 bench_pgbench() {
     local name=$1 out="$STACK_DIR/$1.pgbench" log="$STACK_DIR/$1.log"
-    local args=(-n -M prepared -c "$CONNS" -j 2 -f "$2"
+    local clients=${PGBENCH_CLIENTS:-$CONNS}
+    local args=(-n -M prepared -c "$clients" -j 2 -f "$2"
                 ${3:+-D first="$3" -D count="$4"})
     sweep
     run_bg pgbench "${args[@]}" -T "$WARM" "$APP_DATABASE_URL" >"$out" 2>&1 \
@@ -236,7 +262,7 @@ bench_pgbench() {
     read -r P50[$name] P99[$name] < <(cat "$log".* | awk '{ print $3 }' | sort -n \
         | awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", v[int(NR * .50 + .5)] / 1000,
                                     v[int(NR * .99 + .5)] / 1000 }')
-    NOTE[$name]="pgbench, $CONNS clients"
+    NOTE[$name]="pgbench, $clients clients"
     say "$name: ${RPS[$name]} tps, p99 ${P99[$name]} ms"
 }
 
@@ -260,7 +286,7 @@ check() {
     [ "$oversold" -eq 0 ] || bad+=" $oversold shows oversold;"
     [ "$mismatched" -eq 0 ] || bad+=" $mismatched shows' booked_seats differ from their bookings;"
     case $name in
-        ceiling-*) NON[$name]=$failed; [ "$all" -ge "$ACKED" ] || bad+=" $ACKED acknowledged, $all recorded;";;
+        ceiling-*|floor-*) NON[$name]=$failed; [ "$all" -ge "$ACKED" ] || bad+=" $ACKED acknowledged, $all recorded;";;
         *) [ "$live" -ge "$ACKED" ] || bad+=" $ACKED acknowledged, $live recorded;";;
     esac
     [ "$confirmed" -ge "$confirms" ] || bad+=" $confirms confirms acknowledged, $confirmed recorded;"
@@ -419,6 +445,17 @@ if want ceiling-hot; then
     dl_ended
     dl_settle ceiling-hot
 fi
+# The floors under a booking (README, "What bounds a booking"), on
+# shows of their own, from as many clients as the service has backends
+# (one a worker), so that their pg column compares with spread's.
+for floor in floor-sql floor-plpgsql; do
+    if want "$floor"; then
+        PGBENCH_CLIENTS=$nworkers bench_pgbench "$floor" "tests/bench/$floor.sql" \
+            "${FIRST[$floor]}" 1000
+        check "$floor" "${FIRST[$floor]}" 1000
+        NOTE[$floor]+="; a bound under spread's pg, not the service"
+    fi
+done
 if want ceiling-list; then
     bench_pgbench ceiling-list "$STACK_DIR/ceiling-list.sql"
     NON[ceiling-list]=0     # a read: nothing to fail but errors

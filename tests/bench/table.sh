@@ -5,7 +5,7 @@
 
 BENCH_ROWS="spread hot hot-holds list show holds-spread channel-holds
             hot-seated hot-seated-pick mixed mixed-book mixed-show mixed-list
-            ceiling-spread ceiling-hot ceiling-list"
+            ceiling-spread ceiling-hot floor-sql floor-plpgsql ceiling-list"
 
 # num VALUE FORMAT: VALUE printed with FORMAT, or "-" when it is not a number
 num() {
