@@ -309,16 +309,34 @@ LANGUAGE sql AS $$
                        NULL) k;
 $$;
 
--- booking_run_core(), with and without p_standing: only the
--- booking_run()s above called it, and they call the one booking_run()
--- from now on (workers call booking_run() alone), so both go in the
--- transaction that replaces them.
+-- booking_run_core(): only the previous release's booking_run() called
+-- it, and the booking_run()s above no longer do. Kept for one release,
+-- now around booking_run(), for a call that began under the previous
+-- definition while this file was applied (a later release drops it);
+-- the one without p_standing went before.
+CREATE OR REPLACE FUNCTION booking_run_core(p_key text, p_legacy_key text,
+        p_request text, p_op text, p_id bigint, p_seat_count integer,
+        p_hold_seconds integer, p_token_hash bytea, p_token_box bytea,
+        p_admin boolean, p_client text, p_customer text,
+        p_max_live_holds integer, p_max_held_seats integer,
+        p_channel_hash bytea, p_customer_ref text,
+        p_hold_max_seconds integer, p_hold_max_extends integer,
+        p_legacy_request text, p_seats text[], p_best jsonb,
+        p_standing jsonb,
+        OUT r booking_row, OUT replayed boolean, OUT token_box bytea)
+LANGUAGE sql AS $$
+    SELECT k.r, k.replayed, k.token_box
+      FROM booking_run(p_key, p_legacy_key, p_request, p_op, p_id,
+                       p_seat_count, p_hold_seconds, p_token_hash,
+                       p_token_box, p_admin, p_client, p_customer,
+                       p_max_live_holds, p_max_held_seats, p_channel_hash,
+                       p_customer_ref, p_hold_max_seconds,
+                       p_hold_max_extends, p_legacy_request, p_seats, p_best,
+                       p_standing) k;
+$$;
 DROP FUNCTION IF EXISTS booking_run_core(text, text, text, text, bigint,
     integer, integer, bytea, bytea, boolean, text, text, integer, integer,
     bytea, text, integer, integer, text, text[], jsonb);
-DROP FUNCTION IF EXISTS booking_run_core(text, text, text, text, bigint,
-    integer, integer, bytea, bytea, boolean, text, text, integer, integer,
-    bytea, text, integer, integer, text, text[], jsonb, jsonb);
 
 -- POST /admin/show under an optional key: the show and its parts, and
 -- its cap of seats per customer (NULL: none); with p_layout, a seated
