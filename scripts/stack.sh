@@ -56,7 +56,14 @@ stack_pg_start() {
     PG_DIR=$1
     local port=$2 sockdir="''"
     if [ "${STACK_PG_SOCKET:-0}" = 1 ]; then
-        # a socket's path must fit in sun_path (107 bytes)
+        # The path goes through pg_ctl's shell, a GUC list and a URI
+        # unquoted: plain characters only, and it must fit in sun_path
+        # (107 bytes, with "/.s.PGSQL.NNNNN").
+        case $PG_DIR in
+            *[!A-Za-z0-9/._-]*)
+                echo "stack: $PG_DIR: only letters, digits and / . _ - in a unix socket's directory" >&2
+                return 1;;
+        esac
         [ $(( ${#PG_DIR} + 20 )) -lt 107 ] \
             || { echo "stack: $PG_DIR is too long a path for a unix socket" >&2; return 1; }
         sockdir=$PG_DIR

@@ -99,7 +99,7 @@ sql "WITH s AS (
        FROM (VALUES ('spread', 0, 1000, 500), ('hot', 2000, 1, 200000),
                     ('hot-holds', 3000, 1, 200000), ('ceiling-spread', 4000, 1000, 500),
                     ('ceiling-hot', 6000, 1, 200000), ('holds-spread', 7000, 1000, 500),
-                    ('floor-sql', 9000, 1000, 500), ('floor-plpgsql', 10000, 1000, 500))
+                    ('floor-sql', 9000, 1000, 1999), ('floor-plpgsql', 10000, 1000, 1999))
             AS k (kind, o, n, seats),
             generate_series(1, n) AS g
       ORDER BY o, g
