@@ -31,6 +31,15 @@ if ! "$ROOT/tests/browser/setup.sh" >"$TMP_T/setup" 2>&1; then
     sed -e 's/^/#   /' "$TMP_T/setup" | tail -n 20
     exit 1
 fi
+# playwright-core from 1.62 wants Node.js 20, and then hangs on Debian
+# 12's 18 until the limit below: say so at once instead.
+need=$(node -p 'require(process.argv[1]).engines.node' \
+           "$ROOT/tests/browser/node_modules/playwright-core/package.json" 2>/dev/null)
+have=$(node -p 'process.versions.node')
+if [ -n "$need" ] && [ "${have%%.*}" -lt "$(tr -dc 0-9 <<<"${need%%.*}")" ]; then
+    echo "not ok - Node.js $have, older than playwright-core needs ($need): pin an older one in tests/browser"
+    exit 1
+fi
 
 # curl, not req: the page is no API answer for t9900 to find in the
 # OpenAPI document
