@@ -65,17 +65,11 @@ const struct db_stmt db_stmts_bookings[] = {
     [BOOKING_EXTEND] = { "booking_extend", BOOKING_RUN("extend"), DB_ONCE },
     /* one probe, whether the id is unknown or the token wrong */
     [BOOKING_GET] = { "booking_get",
-      "SELECT (booking_view('ok', b)).*, b.customer_ref,"
-      "       CASE WHEN t.places IS NOT NULL"       /* places alone: [] */
-      "            THEN coalesce(s.labels, '[]') ELSE s.labels END::text,"
-      "       CASE WHEN t.places IS NOT NULL"       /* seats and places */
-      "            THEN coalesce(s.price, 0) + coalesce(t.price, 0)"
-      "            ELSE s.price END,"
-      "       seats_adjacent(b.show_id, s.labels), t.places::text"
+      "SELECT (booking_view('ok', b)).*, b.customer_ref, i.labels::text,"
+      "       i.price, seats_adjacent(b.show_id, i.labels), i.places::text"
       "  FROM bookings b"
-      "  LEFT JOIN LATERAL booking_seats(b.id) s ON b.seats IS NOT NULL"
-      "  LEFT JOIN LATERAL booking_standing(b.id) t"
-      "         ON b.standing IS NOT NULL"
+      "  LEFT JOIN LATERAL booking_items(b.id) i"   /* as booking_run() */
+      "         ON b.seats IS NOT NULL OR b.standing IS NOT NULL"
       " WHERE id = $1::int8"
       "   AND ($3::bool OR token_hash = $2::bytea"     /* admin, token */
       "        OR channel_id = (SELECT id FROM channels" /* or channel */

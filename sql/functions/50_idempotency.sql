@@ -139,7 +139,6 @@ DECLARE
     v_held     integer := p_max_held_seats;
     v_shards   integer := 1;
     v_shard    smallint;
-    v_price    bigint;
 BEGIN
     replayed := false;
     -- A channel's key: looked up on every request, so that a revoked
@@ -252,14 +251,8 @@ BEGIN
     IF (r).id IS NOT NULL
        AND (p_op <> 'book' OR p_seats IS NOT NULL OR p_best IS NOT NULL
             OR p_standing IS NOT NULL) THEN
-        SELECT s.labels, s.price INTO seat_labels, price
-          FROM booking_seats((r).id) s;
-        SELECT t.places, t.price INTO standing, v_price
-          FROM booking_standing((r).id) t;    -- 63_standing.sql
-        IF standing IS NOT NULL THEN
-            seat_labels := coalesce(seat_labels, '[]');
-            price := coalesce(price, 0) + coalesce(v_price, 0);
-        END IF;
+        SELECT i.labels, i.price, i.places INTO seat_labels, price, standing
+          FROM booking_items((r).id) i;       -- 63_standing.sql
     END IF;
 END;
 $$;

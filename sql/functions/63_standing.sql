@@ -65,6 +65,34 @@ BEGIN
 END;
 $$;
 
+-- A booking's seats and places as its answer gives them: the seats'
+-- labels (a JSON array, [] beside places alone), the places ({"Floor":
+-- 2}) and the price of both in all; NULLs for a booking by count. Each
+-- of the two reads only when the booking has what it reads. For
+-- booking_run() and GET /bookings/{id} (fcgi/db_bookings.c).
+CREATE OR REPLACE FUNCTION booking_items(p_id bigint, OUT labels jsonb,
+        OUT price bigint, OUT places jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v_seats    boolean;
+    v_standing boolean;
+    v_price    bigint;
+BEGIN
+    SELECT b.seats IS NOT NULL, b.standing IS NOT NULL
+      INTO v_seats, v_standing FROM bookings b WHERE b.id = p_id;
+    IF v_seats THEN
+        SELECT s.labels, s.price INTO labels, price
+          FROM booking_seats(p_id) s;                 -- 60_seating.sql
+    END IF;
+    IF v_standing THEN
+        SELECT t.places, t.price INTO places, v_price
+          FROM booking_standing(p_id) t;
+        labels := coalesce(labels, '[]');
+        price := coalesce(price, 0) + coalesce(v_price, 0);
+    END IF;
+END;
+$$;
+
 -- Book the seats labelled p_labels (NULL: none) and the standing places
 -- p_standing ({"Floor": 2}: area name to count) of a seated show in one
 -- booking, all or nothing: CONFIRMED, or PENDING for p_hold_seconds,
