@@ -190,9 +190,11 @@ stack_events_stop() {
 # NGINX_BURST replace every zone's rate and burst (writes, reads, large
 # pages, admin), NGINX_CONNS the connections. Every local client is
 # 127.0.0.1, so tests and benchmarks lift them all at once with these
-# (LIMITS=off in make run: stack_limits_off).
+# (LIMITS=off in make run: stack_limits_off). STACK_SITE: another site
+# file in its place (the multi-host site, tests/cluster/lib.sh).
 stack_nginx_conf() {
     local port=$1 prefix="$STACK_DIR/nginx" limits=()
+    local site=${STACK_SITE:-$STACK_ROOT/nginx/booking.conf}
     mkdir -p "$prefix/conf/snippets" "$prefix/tmp" "$prefix/logs"
     cp /etc/nginx/fastcgi_params "$prefix/conf/fastcgi_params"
     cp "$STACK_ROOT/nginx/booking-fastcgi.conf" "$prefix/conf/snippets/"
@@ -208,7 +210,7 @@ stack_nginx_conf() {
         -e "s|unix:/run/booking-events/events.sock|unix:$STACK_DIR/events.sock|" \
         -e "s|alias /usr/share/booking/www/;|alias $STACK_ROOT/nginx/www/;|" \
         "${limits[@]}" \
-        "$STACK_ROOT/nginx/booking.conf" >"$prefix/conf/booking.conf"
+        "$site" >"$prefix/conf/booking.conf"
     cat >"$prefix/conf/nginx.conf" <<NGINX
 $( [ "$(id -u)" -eq 0 ] && echo "user root;" )
 load_module $STACK_NCHAN;

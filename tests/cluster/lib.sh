@@ -8,19 +8,12 @@
 # them), around the shipped site with its three sample hosts replaced
 # by the APPs (host:port, as many as given; none: the samples kept) in
 # the upstream and in the metrics server (/hosts/app1/... to the
-# first), which listens on METRICS_LISTEN. stack_nginx_conf reads the site from
-# $STACK_ROOT/nginx/booking.conf: it is given a root of its own, the
-# checkout's but for that file.
+# first), which listens on METRICS_LISTEN (DIR/booking-cluster.conf, the
+# site stack_nginx_conf is given).
 cluster_nginx_conf() {
-    local dir=$1 port=$2 mlisten=$3 root=$1/root e
+    local dir=$1 port=$2 mlisten=$3
     shift 3
-    mkdir -p "$root/nginx"
-    for e in "$STACK_ROOT"/* "$STACK_ROOT"/nginx/*; do
-        case ${e#"$STACK_ROOT"/} in
-        nginx|nginx/booking.conf) ;;
-        *) ln -sfn "$e" "$root/${e#"$STACK_ROOT"/}" ;;
-        esac
-    done
+    mkdir -p "$dir"
     awk -v apps="$*" -v mlisten="$mlisten" '
         BEGIN { n = split(apps, app, " ") }
         n && /^    server 10\.0\.0\.1[1-9]:9000 / {
@@ -43,8 +36,8 @@ cluster_nginx_conf() {
         }
         skip { if ($0 ~ /^    }/) skip = 0; next }
         /^    listen 10\.0\.0\.10:9180;/ { print "    listen " mlisten ";"; next }
-        { print }' "$STACK_ROOT/nginx/booking-cluster.conf" >"$root/nginx/booking.conf"
-    STACK_ROOT=$root STACK_DIR=$dir stack_nginx_conf "$port"
+        { print }' "$STACK_ROOT/nginx/booking-cluster.conf" >"$dir/booking-cluster.conf"
+    STACK_SITE=$dir/booking-cluster.conf STACK_DIR=$dir stack_nginx_conf "$port"
 }
 
 # cluster_pool_start ADDRESS LOG [VAR=VALUE...]: booking-fcgi (two
