@@ -6,17 +6,17 @@
 row() { printf '%-13s %8s %6s %-40s %4s %8s %7s %9s\n' "$@"; }
 
 fault_app_kill() {
-    local pids
+    local pids inflight
     at "$FAULT_AT"
     # the connections nginx has to app2, counted while it is stopped: a
     # request may be in flight on each
     pids=$(host_pids app2)
     # shellcheck disable=SC2086
     kill -STOP $pids
-    INFLIGHT=$(host_exec app2 ss -Htn state established '( sport = :9000 )' | wc -l)
+    inflight=$(host_exec app2 ss -Htn state established '( sport = :9000 )' | wc -l)
     host_kill app2 || note "app2 did not die"
     FAULT_MS=$(now_ms)
-    NOTE_EXTRA="$INFLIGHT connections to app2 when it died"
+    NOTE_EXTRA="$inflight connections to app2 when it died"
     at 20
     app_start app2 || note "app2 did not start again"
 }
@@ -147,7 +147,6 @@ run_fault() {
     NAME=$1
     NOTES=
     NOTE_EXTRA=
-    INFLIGHT=0
     SHOWS=$(make_shows "$NAME")
     case ",$SHOWS," in
     *,null,*|*,,*) note "its shows could not be made: $SHOWS"; printf '%s' "$NOTES"; return ;;

@@ -40,11 +40,7 @@ host_add() {
          && exec sleep infinity" &
     HOST_PID[$n]=$!
     disown "$!"     # net_down kills it: no "Killed" line then
-    for _ in $(seq 1 50); do
-        host_exec "$n" mountpoint -q /run/postgresql 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
+    stack_wait_for 5 host_exec "$n" mountpoint -q /run/postgresql 2>/dev/null
 }
 
 # net_up: the bridge's namespace, then every host.
@@ -86,12 +82,9 @@ host_kill() {
     kill -STOP $pids 2>/dev/null
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null
-    for _ in $(seq 1 50); do
-        [ -z "$(host_pids "$1")" ] && return 0
-        sleep 0.1
-    done
-    return 1
+    stack_wait_for 5 host_gone "$1"
 }
+host_gone() { [ -z "$(host_pids "$1")" ]; }
 
 # host_link NAME up|down: its cable, plugged or pulled at the bridge.
 host_link() {

@@ -42,9 +42,9 @@ start_tcp() {
 stop_pid() {
     [ -n "$1" ] || return 1
     kill -TERM "$1" 2>/dev/null
-    for _ in $(seq 1 150); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-    return 1
+    stack_wait_for 15 gone "$1"
 }
+gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # nginx_to SERVER: this test's nginx, its upstream the one SERVER
 # (host:port, as nginx writes it); sets BASE_URL.
@@ -58,8 +58,7 @@ nginx_to() {
         -e "$TMP_T/ng/nginx/logs/error.log" &
     NG=$!
     BASE_URL="http://127.0.0.1:$port"
-    for _ in $(seq 1 50); do curl -s -o /dev/null "$BASE_URL/openapi.json" && return 0; sleep 0.1; done
-    return 1
+    stack_wait_for 5 curl -s -o /dev/null "$BASE_URL/openapi.json"
 }
 
 fport=$(stack_free_port)
@@ -81,7 +80,6 @@ check "nginx's connection to the workers has TCP keepalive" \
 
 start_tcp "$addr"
 second=${POOLS[-1]}
-for _ in $(seq 1 50); do kill -0 "$second" 2>/dev/null || break; sleep 0.1; done
 wait "$second" 2>/dev/null
 check "a second server on the same port exits with status 1" eq "$?" 1
 check "saying that the address is in use" \
@@ -90,9 +88,9 @@ req GET /health
 check "the first one still serves" eq "$STATUS" 200
 
 before=$(grep -c 'reload done' "$log")
+reloaded() { [ "$(grep -c 'reload done' "$log")" -gt "$before" ]; }
 kill -HUP "$first"
-for _ in $(seq 1 150); do [ "$(grep -c 'reload done' "$log")" -gt "$before" ] && break; sleep 0.1; done
-check "SIGHUP reloads it" test "$(grep -c 'reload done' "$log")" -gt "$before"
+check "SIGHUP reloads it" stack_wait_for 15 reloaded
 post_json /book "{\"show_id\":$show,\"seat_count\":1}"
 check "and it books on the same socket" eq "$STATUS" 201
 
@@ -161,7 +159,8 @@ systemd-socket-activate -l "127.0.0.1:$aport" -E DATABASE_URL -E ADMIN_TOKEN \
     /usr/bin/env WORKERS=2 "$bin" 2>>"$log" &
 activated=$!
 POOLS+=("$activated")
-for _ in $(seq 1 50); do [ "$(ss -Hltn "sport = :$aport" | wc -l)" -gt 0 ] && break; sleep 0.1; done
+listening() { [ "$(ss -Hltn "sport = :$1" | wc -l)" -gt 0 ]; }
+stack_wait_for 5 listening "$aport"
 check "nginx in front of a socket systemd passes starts" nginx_to "127.0.0.1:$aport"
 post_json /book "{\"show_id\":$show,\"seat_count\":1}"
 check "the first request starts it and books" eq "$STATUS" 201

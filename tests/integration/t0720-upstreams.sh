@@ -46,7 +46,7 @@ nginx -q -p "$TMP_T/ng/nginx" -c "$TMP_T/ng/nginx/conf/nginx.conf" -e "$errlog" 
 NG=$!
 BASE_URL="http://127.0.0.1:$port"
 MBASE="http://127.0.0.1:$mport"
-for _ in $(seq 1 50); do curl -s -o /dev/null "$BASE_URL/openapi.json" && break; sleep 0.1; done
+stack_wait_for 5 curl -s -o /dev/null "$BASE_URL/openapi.json"
 check "the upstream has the three hosts, max_fails and keepalive" \
     eq "$(grep -cE "server 127\.0\.0\.1:($p1|$p2|$p3) max_fails=1 fail_timeout=|keepalive 16;" \
           "$TMP_T/ng/nginx/conf/booking.conf")" 4

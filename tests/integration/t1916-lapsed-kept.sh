@@ -5,7 +5,6 @@
 # seat_count, while the hold took them from no part's count).
 source "$(dirname "$0")/lib.sh"
 
-ADMIN="Authorization: Bearer $ADMIN_TOKEN"
 start=$(date -u -d '+1 year' +%Y-%m-%dT%H:%M:%SZ)
 admin_post "{\"name\":\"Kept\",\"start_time\":\"$start\",\"seating\":{
  \"focal_point\":{\"x\":5,\"y\":0},

@@ -123,7 +123,6 @@ check "and nothing else came" eq "$(msgs "$show" "$SUB" | wc -l)" 4
 # Blocks (migration 025): blocked and unblocked seats are announced, and
 # a seat the admin blocked, then assigned by hand, goes back to blocked
 # (b, not f) when that booking ends.
-ADMIN="Authorization: Bearer $ADMIN_TOKEN"
 blocks=$(seated Blocks "$hall")
 SUB2=$TMP_T/sub2
 subscribe "$blocks" "$SUB2"

@@ -123,7 +123,7 @@ for i in $(seq 1 12); do
     else
         body="{\"show_id\":$race,\"standing\":{\"Bar\":1}}"
     fi
-    NO_TOKEN=1 curl -s -o /dev/null -w '%{http_code}\n' -H "$JSON" \
+    curl -s -o /dev/null -w '%{http_code}\n' -H "$JSON" \
         --data-binary "$body" "$BASE_URL/book" >>"$TMP_T/race" &
     pids+=($!)
 done
